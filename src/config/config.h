@@ -1,0 +1,117 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace msearch::config {
+
+// The file monitor process: which folders it watches and what it indexes.
+struct FileMonitorConfig {
+  std::vector<std::filesystem::path> watched_dirs;
+  std::vector<std::string> supported_extensions;  // lower case, with the leading dot
+  std::vector<std::string> ignore_patterns;       // glob patterns matched against file names
+  bool recursive = true;
+  int scan_interval = 300;  // seconds between full rescans
+  int debounce_ms = 1000;   // quiet time before a changed file is processed
+};
+
+struct EmbeddingWorkerConfig {
+  std::string device = "cpu";
+  int batch_size = 8;
+  int num_instances = 1;
+};
+
+struct TaskWorkerConfig {
+  int num_instances = 2;
+  int task_timeout = 600;  // seconds a single task may run before it fails
+};
+
+struct ProcessesConfig {
+  FileMonitorConfig file_monitor;
+  EmbeddingWorkerConfig embedding_worker;
+  TaskWorkerConfig task_worker;
+};
+
+struct TaskQueueConfig {
+  std::filesystem::path path;
+  int max_size = 10000;  // pending tasks; beyond it new work waits in the catalog
+  bool auto_commit = true;
+  int lease_seconds = 60;
+  int max_attempts = 3;
+  double retry_base_seconds = 2;
+  double retry_max_seconds = 300;
+  int max_running = 4;  // global concurrency budget across all workers
+  std::map<std::string, int> type_limits;
+};
+
+struct StateCacheConfig {
+  std::filesystem::path path;
+  int memory_capacity = 1000;
+  int cleanup_interval = 3600;  // seconds
+};
+
+struct LocalIpcConfig {
+  std::filesystem::path socket_path;  // empty: a private folder chosen at start
+  int timeout = 30;                   // seconds
+  int max_message_bytes = 1 << 20;
+};
+
+struct IpcConfig {
+  TaskQueueConfig task_queue;
+  StateCacheConfig state_cache;
+  LocalIpcConfig local_ipc;
+};
+
+struct ApiConfig {
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  std::string token;  // required when host is not a loopback address
+  int threads = 4;
+};
+
+struct StorageConfig {
+  std::filesystem::path data_dir;
+  std::filesystem::path catalog_path;
+  std::filesystem::path thumbnail_dir;
+};
+
+struct LoggingConfig {
+  std::filesystem::path dir;
+  std::string level = "info";
+  int max_file_mb = 10;
+  int max_files = 5;
+};
+
+struct SupervisorConfig {
+  double heartbeat_interval = 2;   // seconds between child heartbeats
+  double heartbeat_timeout = 30;   // a silent child is restarted after this
+  double restart_backoff_initial = 0.5;
+  double restart_backoff_max = 30;
+  int max_restarts = 5;            // crashes within restart_window before giving up
+  double restart_window = 300;
+  double shutdown_timeout = 5;     // seconds children get to exit before SIGKILL
+};
+
+struct MediaConfig {
+  int thumbnail_size = 320;
+  int max_image_megapixels = 100;
+};
+
+struct Config {
+  // The file the configuration was read from, empty for built-in defaults.
+  std::filesystem::path source;
+  // Relative paths in the file resolve against this folder.
+  std::filesystem::path base_dir;
+
+  ProcessesConfig processes;
+  IpcConfig ipc;
+  ApiConfig api;
+  StorageConfig storage;
+  LoggingConfig logging;
+  SupervisorConfig supervisor;
+  MediaConfig media;
+};
+
+}  // namespace msearch::config

@@ -1,0 +1,72 @@
+#include "queue/queue_schema.h"
+
+#include <array>
+
+#include "store/migrations.h"
+
+namespace msearch::queue {
+namespace {
+
+// `seq` is the rowid, so it grows with each insert and orders tasks of equal
+// priority first in, first out. `id` is the UUID that callers see.
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE tasks (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  priority INTEGER NOT NULL DEFAULT 6 CHECK (priority BETWEEN 0 AND 11),
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending', 'processing', 'completed', 'failed', 'cancelled')),
+  created_at REAL NOT NULL,
+  updated_at REAL NOT NULL,
+  started_at REAL,
+  completed_at REAL,
+  worker_id TEXT,
+  result TEXT,
+  error TEXT,
+  sender TEXT NOT NULL DEFAULT '',
+  sender_type TEXT NOT NULL DEFAULT '',
+  dedupe_key TEXT,
+  scope TEXT,
+  file_path TEXT,
+  tags TEXT NOT NULL DEFAULT '[]',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL DEFAULT 3,
+  not_before REAL NOT NULL DEFAULT 0,
+  lease_expires_at REAL,
+  paused INTEGER NOT NULL DEFAULT 0,
+  progress REAL NOT NULL DEFAULT 0,
+  archived INTEGER NOT NULL DEFAULT 0
+);
+
+-- The same work is never waiting twice, but may be queued again while an
+-- earlier copy runs.
+CREATE UNIQUE INDEX tasks_pending_dedupe ON tasks (type, dedupe_key)
+  WHERE status = 'pending' AND dedupe_key IS NOT NULL;
+
+-- Claim path: pending tasks in priority, then FIFO order.
+CREATE INDEX tasks_claim ON tasks (status, priority, seq);
+-- Throughput and purge of finished tasks.
+CREATE INDEX tasks_finished ON tasks (status, completed_at);
+-- Covers the per-type counts of the statistics.
+CREATE INDEX tasks_type_status ON tasks (type, status, archived);
+CREATE INDEX tasks_lease ON tasks (lease_expires_at) WHERE status = 'processing';
+CREATE INDEX tasks_worker ON tasks (worker_id) WHERE status = 'processing';
+
+-- scope '*' pauses the whole queue.
+CREATE TABLE queue_pauses (
+  scope TEXT PRIMARY KEY,
+  paused_at REAL NOT NULL
+);
+)sql";
+
+constexpr std::array kMigrations = {store::Migration{1, kVersion1}};
+
+}  // namespace
+
+void ApplyQueueSchema(store::Database& db) {
+  store::ApplyMigrations(db, "task queue", kMigrations);
+}
+
+}  // namespace msearch::queue

@@ -1,0 +1,99 @@
+#include "runtime/scheduler.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "runtime/queue_options.h"
+#include "runtime/task_executor.h"
+#include "runtime/task_types.h"
+
+namespace msearch::runtime {
+namespace {
+
+constexpr double kReconcileInterval = 30;
+// A file must wait this long in 'pending' before the reconciler queues it, so
+// it never races the monitor, which queues new files itself.
+constexpr double kReconcileGrace = 10;
+constexpr int64_t kReconcileBatch = 2000;
+constexpr double kPurgeInterval = 3600;
+constexpr double kCompletedTaskRetention = 24 * 3600;
+
+}  // namespace
+
+Scheduler::Scheduler(const config::Config& config, queue::StateCache& state_cache,
+                     std::function<void(const std::vector<std::string>&)> wake_workers)
+    : config_(config),
+      state_cache_(state_cache),
+      wake_workers_(std::move(wake_workers)),
+      catalog_(config.storage.catalog_path),
+      queue_(config.ipc.task_queue.path, QueueOptionsFromConfig(config)) {
+  double now = MonotonicSeconds();
+  next_reconcile_ = now + kReconcileGrace;
+  next_cleanup_ = now + config.ipc.state_cache.cleanup_interval;
+  next_purge_ = now + 60;
+}
+
+void Scheduler::RunDueJobs() {
+  double now = MonotonicSeconds();
+  try {
+    if (now >= next_reconcile_) {
+      next_reconcile_ = now + kReconcileInterval;
+      FailStaleProcessingFiles();
+      int queued = ReconcilePendingFiles();
+      if (queued > 0) spdlog::info("re-queued {} pending file(s) that had no task", queued);
+    }
+    if (now >= next_cleanup_) {
+      next_cleanup_ = now + config_.ipc.state_cache.cleanup_interval;
+      int removed = state_cache_.CleanupOlderThan(config_.ipc.state_cache.cleanup_interval);
+      spdlog::info("state cache cleanup removed {} task state(s)", removed);
+    }
+    if (now >= next_purge_) {
+      next_purge_ = now + kPurgeInterval;
+      int purged = queue_.Purge(kCompletedTaskRetention);
+      if (purged > 0) spdlog::info("purged {} finished task(s) older than a day", purged);
+    }
+  } catch (const std::exception& error) {
+    spdlog::error("housekeeping failed: {}; retrying at the next interval", error.what());
+  }
+}
+
+int Scheduler::ReconcilePendingFiles() {
+  store::FileFilter filter;
+  filter.status = "pending";
+  filter.limit = kReconcileBatch;
+  double cutoff = NowSeconds() - kReconcileGrace;
+  std::vector<queue::NewTask> tasks;
+  for (const store::FileRecord& file : catalog_.ListFiles(filter)) {
+    if (file.updated_at > cutoff) continue;
+    tasks.push_back(MakeProbeTask(file.id, file.path, file.directory_id, "main"));
+  }
+  if (tasks.empty()) return 0;
+  int queued = 0;
+  for (const queue::EnqueueResult& result : queue_.EnqueueBatch(tasks)) {
+    if (result.outcome == queue::EnqueueOutcome::kEnqueued) ++queued;
+  }
+  if (queued > 0) wake_workers_({kTaskProbe});
+  return queued;
+}
+
+void Scheduler::FailStaleProcessingFiles() {
+  // A worker marks a file 'processing' while it probes it. If the worker dies
+  // and the task is then exhausted, nothing else resets the file.
+  double limit = config_.processes.task_worker.task_timeout +
+                 config_.ipc.task_queue.lease_seconds * 2.0;
+  double cutoff = NowSeconds() - limit;
+  store::FileFilter filter;
+  filter.status = "processing";
+  filter.limit = kReconcileBatch;
+  for (const store::FileRecord& file : catalog_.ListFiles(filter)) {
+    if (file.updated_at > cutoff) continue;
+    std::string error = fmt::format(
+        "processing did not finish within {:.0f} s; the worker stopped or hung on this file. "
+        "Run 'msearch index DIR' again to retry",
+        limit);
+    catalog_.StoreFileError(file.id, file.size, file.mtime_ns, error);
+    spdlog::warn("file {} ('{}'): {}", file.uuid, file.path, error);
+  }
+}
+
+}  // namespace msearch::runtime

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "queue/state_cache.h"
+#include "queue/task_queue.h"
+#include "store/catalog.h"
+
+namespace msearch::runtime {
+
+// The main process's periodic housekeeping, run from its main loop:
+//   - re-queues catalogued files that wait for processing without a task,
+//     which happens after the queue reached max_size (back-pressure) or when
+//     a task was lost;
+//   - fails files left in 'processing' far beyond any task's time limit;
+//   - removes old task states (ipc.state_cache.cleanup_interval) and
+//     completed tasks older than a day.
+class Scheduler {
+ public:
+  Scheduler(const config::Config& config, queue::StateCache& state_cache,
+            std::function<void(const std::vector<std::string>&)> wake_workers);
+
+  // Runs the jobs that are due. Cheap when none is.
+  void RunDueJobs();
+
+  // Queues probe tasks for every pending file now; returns how many were queued.
+  int ReconcilePendingFiles();
+
+ private:
+  void FailStaleProcessingFiles();
+
+  const config::Config& config_;
+  queue::StateCache& state_cache_;
+  std::function<void(const std::vector<std::string>&)> wake_workers_;
+  store::Catalog catalog_;
+  queue::TaskQueue queue_;
+  double next_reconcile_ = 0;
+  double next_cleanup_ = 0;
+  double next_purge_ = 0;
+};
+
+}  // namespace msearch::runtime

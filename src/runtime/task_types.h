@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace msearch::runtime {
+
+// Task types of the task queue and their priority bands (0 runs first):
+// 6-8 preprocessing, 9-10 thumbnails and previews.
+inline constexpr char kTaskProbe[] = "probe";
+inline constexpr char kTaskThumbnail[] = "thumbnail";
+inline constexpr char kTaskEmbed[] = "embed";
+
+inline constexpr int kProbePriority = 6;
+inline constexpr int kThumbnailPriority = 9;
+
+// The types each worker kind claims.
+inline const std::vector<std::string> kTaskWorkerTypes = {kTaskProbe, kTaskThumbnail};
+inline const std::vector<std::string> kEmbeddingWorkerTypes = {kTaskEmbed};
+
+}  // namespace msearch::runtime

@@ -1,0 +1,116 @@
+#include "runtime/task_worker.h"
+
+#include <unistd.h>
+
+#include <atomic>
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "ipc/protocol.h"
+#include "media/init.h"
+#include "queue/task_queue.h"
+#include "runtime/queue_options.h"
+#include "runtime/task_executor.h"
+#include "runtime/task_types.h"
+#include "store/catalog.h"
+
+namespace msearch::runtime {
+namespace {
+
+// Exit code of a worker that abandoned a hung task; the supervisor restarts it.
+constexpr int kExitTaskTimeout = 75;
+
+// How long an idle worker sleeps when no wake message arrives; only a
+// safety net, because the main process wakes workers when work is queued.
+constexpr std::chrono::seconds kIdleFallback{5};
+
+}  // namespace
+
+int RunTaskWorker(const config::Config& config, const ChildIdentity& identity) {
+  media::EnsureMediaInitialized();
+  ChildSession session(config, identity);
+  store::Catalog catalog(config.storage.catalog_path);
+  queue::TaskQueue queue(config.ipc.task_queue.path, QueueOptionsFromConfig(config));
+  TaskExecutor executor(config, catalog);
+
+  // The heartbeat thread has its own queue connection: connections are used
+  // by one thread at a time.
+  queue::TaskQueue heartbeat_queue(config.ipc.task_queue.path, QueueOptionsFromConfig(config));
+  std::atomic<double> task_started_at{0};
+  std::string running_task_id;
+  std::mutex running_mutex;
+  session.SetHeartbeatHook([&] {
+    heartbeat_queue.ExtendLeases(session.worker_id());
+    double started = task_started_at.load();
+    if (started > 0 && MonotonicSeconds() - started > config.processes.task_worker.task_timeout) {
+      std::string task_id;
+      {
+        std::lock_guard lock(running_mutex);
+        task_id = running_task_id;
+      }
+      std::string message = fmt::format("timed out after {} s (processes.task_worker.task_timeout)",
+                                        config.processes.task_worker.task_timeout);
+      spdlog::error("{}: task {} {}; exiting so a fresh worker takes over",
+                    identity.process_id, task_id, message);
+      heartbeat_queue.Fail(task_id, session.worker_id(), message, /*retryable=*/true);
+      _exit(kExitTaskTimeout);
+    }
+  });
+
+  spdlog::info("{} ready, claiming {}", identity.process_id, fmt::join(kTaskWorkerTypes, ", "));
+  while (!session.stop_requested()) {
+    std::vector<queue::ClaimedTask> claimed =
+        queue.Claim(session.worker_id(), kTaskWorkerTypes, /*max_count=*/1);
+    if (claimed.empty()) {
+      session.WaitForMessage(kIdleFallback);
+      continue;
+    }
+
+    const queue::ClaimedTask& task = claimed.front();
+    {
+      std::lock_guard lock(running_mutex);
+      running_task_id = task.id;
+    }
+    session.SetCurrentTask(task.id);
+    task_started_at = MonotonicSeconds();
+    double wall_start = MonotonicSeconds();
+
+    std::vector<queue::NewTask> follow_ups;
+    try {
+      nlohmann::json result = executor.Run(task.type, task.data, &follow_ups);
+      for (queue::NewTask& follow_up : follow_ups) {
+        follow_up.sender = identity.process_id;
+        follow_up.sender_type = identity.process_type;
+      }
+      if (!follow_ups.empty()) queue.EnqueueBatch(follow_ups);
+      if (!queue.Complete(task.id, session.worker_id(), result)) {
+        spdlog::warn("{}: task {} was cancelled or taken over before it completed",
+                     identity.process_id, task.id);
+      }
+      spdlog::debug("{}: {} {} done in {:.3f} s", identity.process_id, task.type, task.id,
+                    MonotonicSeconds() - wall_start);
+    } catch (const TaskFailure& failure) {
+      spdlog::warn("{}: {} task {} failed ({}): {}", identity.process_id, task.type, task.id,
+                   failure.retryable() ? "will retry" : "permanent", failure.what());
+      queue.Fail(task.id, session.worker_id(), failure.what(), failure.retryable());
+    } catch (const std::exception& error) {
+      spdlog::error("{}: {} task {} raised an unexpected error: {}", identity.process_id,
+                    task.type, task.id, error.what());
+      queue.Fail(task.id, session.worker_id(), error.what(), /*retryable=*/true);
+    }
+    task_started_at = 0;
+    session.SetCurrentTask(std::nullopt);
+    if (!follow_ups.empty()) {
+      session.Send(ipc::MakeEvent("tasks_queued", {{"task_types", {kTaskThumbnail}}}));
+    }
+  }
+
+  // Tasks claimed but not finished go back to the queue at once instead of
+  // waiting for their lease to expire.
+  int released = queue.RequeueWorker(session.worker_id(), "worker stopped");
+  spdlog::info("{} stopping (released {} task(s))", identity.process_id, released);
+  return 0;
+}
+
+}  // namespace msearch::runtime

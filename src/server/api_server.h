@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+
+namespace msearch::server {
+
+// Callbacks from the REST API into the main process. Each is optional (an
+// empty function is skipped). They run on the API's worker threads, possibly
+// several at once, so they must be thread-safe and should return quickly.
+// An exception from a callback is logged; the request still succeeds, except
+// that /health reports "degraded" when process_status throws.
+struct ServerHooks {
+  // A JSON array with one object per process: id, type, status, pid, uptime
+  // (seconds), restarts, rss (bytes). /health turns "degraded" when a
+  // process's status is "failed", "error", "crashed" or "stopped".
+  std::function<nlohmann::json()> process_status;
+  // A watched directory was added or removed in the catalog: the file
+  // monitor must reload its list.
+  std::function<void()> directories_changed;
+  // Tasks of these types became claimable (retried or resumed): wake idle workers.
+  std::function<void(const std::vector<std::string>& task_types)> work_queued;
+  // Rescan one watched directory, or all of them for nullopt.
+  std::function<void(std::optional<int64_t> directory_id)> rescan_requested;
+};
+
+struct ServerContext;
+
+// The REST API (routes under /api/v1 plus /health) served over HTTP by
+// cpp-httplib on api.host:api.port with api.threads worker threads. Reads the
+// catalog (storage.catalog_path) and the task queue (ipc.task_queue.path)
+// through its own SQLite connections. When api.token is set, every route
+// except /health requires the header "Authorization: Bearer <token>".
+// Requests are logged to api_server.log.
+//
+// Thread safety: Start, Stop and the destructor are called from one thread.
+class ApiServer {
+ public:
+  ApiServer(const config::Config& config, ServerHooks hooks);
+  ~ApiServer();  // Stops the server.
+
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds api.host:api.port (port 0 picks a free port; see port()) and
+  // serves requests on a background thread until Stop. Throws msearch::Error
+  // naming the address when it cannot be bound, for example when the port is
+  // in use, or when called twice.
+  void Start();
+
+  // Stops accepting connections, waits for requests in progress to finish
+  // and joins the threads. Safe to call when not started or twice.
+  void Stop();
+
+  bool running() const;
+  // The bound port, valid after Start.
+  int port() const { return port_; }
+
+ private:
+  std::unique_ptr<ServerContext> context_;
+  std::thread listener_;
+  int port_ = 0;
+};
+
+}  // namespace msearch::server
