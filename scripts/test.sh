@@ -13,7 +13,7 @@ JOBS="${MSEARCH_JOBS:-$(nproc)}"
 
 "$ROOT/scripts/install.sh" --deps-only --with-tests
 
-cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMSEARCH_BUILD_TESTS=ON \
+cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMSEARCH_BUILD_TESTS=ON \
   -DMSEARCH_BUILD_BENCH=ON -DMSEARCH_WERROR=ON
 cmake --build "$BUILD_DIR" -j "$JOBS"
 cd "$BUILD_DIR"

@@ -32,6 +32,7 @@ int RunStatus(const GlobalOptions& global) {
     bool alive = main_alive && process.pid && ProcessAlive(static_cast<pid_t>(*process.pid));
     std::string state = alive ? process.status : (main_alive ? process.status : "stopped");
     uint64_t rss = alive ? ResidentBytes(static_cast<pid_t>(*process.pid)).value_or(0) : 0;
+    uint64_t pss = alive ? ProportionalBytes(static_cast<pid_t>(*process.pid)).value_or(0) : 0;
     double uptime = alive && process.started_at ? now - *process.started_at : 0;
     rows.push_back({{"process_id", process.process_id},
                     {"process_type", process.process_type},
@@ -40,6 +41,7 @@ int RunStatus(const GlobalOptions& global) {
                     {"uptime_seconds", uptime},
                     {"restarts", process.restarts},
                     {"rss_bytes", rss},
+                    {"pss_bytes", pss},
                     {"last_error", process.last_error ? nlohmann::json(*process.last_error)
                                                       : nlohmann::json(nullptr)}});
   }
@@ -52,19 +54,21 @@ int RunStatus(const GlobalOptions& global) {
     std::cout << "msearch is not running\n";
     return 3;
   }
-  uint64_t total_rss = 0;
+  // Memory is the proportional set size: shared libraries count once across
+  // the tree, so the total is what msearch costs the machine.
+  uint64_t total_pss = 0;
   std::cout << fmt::format("{:<20} {:<17} {:>8} {:<11} {:>12} {:>8} {:>10}\n", "PROCESS", "TYPE",
                            "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY");
   for (const auto& row : rows) {
-    total_rss += row["rss_bytes"].get<uint64_t>();
+    total_pss += row["pss_bytes"].get<uint64_t>();
     std::cout << fmt::format(
         "{:<20} {:<17} {:>8} {:<11} {:>12} {:>8} {:>10}\n", row["process_id"].get<std::string>(),
         row["process_type"].get<std::string>(),
         row["pid"].is_null() ? "-" : std::to_string(row["pid"].get<int64_t>()),
         row["state"].get<std::string>(), HumanDuration(row["uptime_seconds"].get<double>()),
-        row["restarts"].get<int>(), HumanBytes(row["rss_bytes"].get<uint64_t>()));
+        row["restarts"].get<int>(), HumanBytes(row["pss_bytes"].get<uint64_t>()));
   }
-  std::cout << fmt::format("Total memory: {}\n", HumanBytes(total_rss));
+  std::cout << fmt::format("Total memory (proportional set size): {}\n", HumanBytes(total_pss));
   for (const auto& row : rows) {
     if (!row["last_error"].is_null() && row["state"] == "error") {
       std::cout << fmt::format("{}: {}\n", row["process_id"].get<std::string>(),

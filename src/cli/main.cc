@@ -6,14 +6,23 @@
 #include <exception>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 #include "common/error.h"
 
 int main(int argc, char** argv) {
+  // Log messages go to stderr, so stdout carries only a command's output
+  // (JSON with --json). serve and child replace this logger with their files.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("msearch"));
+
   CLI::App app{"msearch: local multimodal media search"};
   app.set_version_flag("--version", std::string("msearch ") + MSEARCH_VERSION);
-  app.require_subcommand(1);
+  // At most one subcommand. Requiring exactly one here would make CLI11 report
+  // a mistyped subcommand as "A subcommand is required" without naming it, so
+  // its absence is checked after parsing instead.
+  app.require_subcommand(0, 1);
   // Options of the top level, such as --config, may follow the subcommand too.
   app.fallthrough();
 
@@ -31,6 +40,7 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+    if (app.get_subcommands().empty()) throw CLI::RequiredError("A subcommand");
   } catch (const CLI::ParseError& error) {
     return app.exit(error);
   } catch (const msearch::Error& error) {

@@ -1,17 +1,16 @@
 #include "common/content_hash.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <vector>
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/error.h"
 
@@ -48,7 +47,8 @@ void ReadAt(int fd, uint64_t offset, uint64_t length, std::vector<unsigned char>
 std::string SampledContentHash(const std::filesystem::path& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    throw Error(fmt::format("cannot open '{}' to hash it: {}", path.string(), std::strerror(errno)));
+    throw Error(
+        fmt::format("cannot open '{}' to hash it: {}", path.string(), std::strerror(errno)));
   }
   FdCloser closer{fd};
   struct stat info {};
@@ -58,7 +58,7 @@ std::string SampledContentHash(const std::filesystem::path& path) {
   const auto size = static_cast<uint64_t>(info.st_size);
 
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                   &EVP_MD_CTX_free);
+                                                                  &EVP_MD_CTX_free);
   if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
     throw Error("cannot initialise SHA-256 (OpenSSL)");
   }

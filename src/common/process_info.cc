@@ -1,23 +1,34 @@
 #include "common/process_info.h"
 
-#include <signal.h>
-
 #include <cerrno>
 #include <fstream>
 #include <string>
+#include <string_view>
+
+#include <signal.h>
 
 namespace msearch {
 
-std::optional<uint64_t> ResidentBytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+namespace {
+
+// Reads a "Name:   12345 kB" line from a /proc file, in bytes.
+std::optional<uint64_t> ReadKilobyteField(const std::string& file, std::string_view field) {
+  std::ifstream stream(file);
   std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      // The line reads "VmRSS:    12345 kB".
-      return std::stoull(line.substr(6)) * 1024;
-    }
+  while (std::getline(stream, line)) {
+    if (line.rfind(field, 0) == 0) return std::stoull(line.substr(field.size())) * 1024;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<uint64_t> ResidentBytes(pid_t pid) {
+  return ReadKilobyteField("/proc/" + std::to_string(pid) + "/status", "VmRSS:");
+}
+
+std::optional<uint64_t> ProportionalBytes(pid_t pid) {
+  return ReadKilobyteField("/proc/" + std::to_string(pid) + "/smaps_rollup", "Pss:");
 }
 
 std::filesystem::path ExecutablePath() { return std::filesystem::read_symlink("/proc/self/exe"); }

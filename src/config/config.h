@@ -14,7 +14,7 @@ struct FileMonitorConfig {
   std::vector<std::string> ignore_patterns;       // glob patterns matched against file names
   bool recursive = true;
   int scan_interval = 300;  // seconds between full rescans
-  int debounce_ms = 1000;   // quiet time before a changed file is processed
+  int debounce_ms = 500;    // quiet time before a changed file is processed
 };
 
 struct EmbeddingWorkerConfig {
@@ -85,13 +85,13 @@ struct LoggingConfig {
 };
 
 struct SupervisorConfig {
-  double heartbeat_interval = 2;   // seconds between child heartbeats
-  double heartbeat_timeout = 30;   // a silent child is restarted after this
+  double heartbeat_interval = 2;  // seconds between child heartbeats
+  double heartbeat_timeout = 30;  // a silent child is restarted after this
   double restart_backoff_initial = 0.5;
   double restart_backoff_max = 30;
-  int max_restarts = 5;            // crashes within restart_window before giving up
+  int max_restarts = 5;  // crashes within restart_window before giving up
   double restart_window = 300;
-  double shutdown_timeout = 5;     // seconds children get to exit before SIGKILL
+  double shutdown_timeout = 5;  // seconds children get to exit before SIGKILL
 };
 
 struct MediaConfig {

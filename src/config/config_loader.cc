@@ -1,7 +1,5 @@
 #include "config/config_loader.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -12,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -98,7 +97,8 @@ class MappingReader {
     }
     std::string text = value.Scalar();
     if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
-      AddError(Join(key), Describe(value), "one of: " + fmt::format("{}", fmt::join(allowed, ", ")));
+      AddError(Join(key), Describe(value),
+               "one of: " + fmt::format("{}", fmt::join(allowed, ", ")));
       return;
     }
     *out = text;
@@ -375,10 +375,10 @@ void ReadRest(MappingReader& root, const std::filesystem::path& base_dir, Config
   supervisor.Double("shutdown_timeout", &s.shutdown_timeout, 0.1, 600);
   supervisor.Finish();
   if (s.heartbeat_timeout <= s.heartbeat_interval) {
-    errors->push_back(fmt::format(
-        "invalid value '{}' for 'supervisor.heartbeat_timeout': expected more than "
-        "'supervisor.heartbeat_interval' ({})",
-        s.heartbeat_timeout, s.heartbeat_interval));
+    errors->push_back(
+        fmt::format("invalid value '{}' for 'supervisor.heartbeat_timeout': expected more than "
+                    "'supervisor.heartbeat_interval' ({})",
+                    s.heartbeat_timeout, s.heartbeat_interval));
   }
 
   MappingReader media = root.Child("media");
@@ -404,12 +404,12 @@ Config DefaultConfig(const std::filesystem::path& base_dir) {
   auto& monitor = config.processes.file_monitor;
   monitor.watched_dirs = {base_dir / "samples"};
   monitor.supported_extensions = {
-      ".jpg", ".jpeg", ".png",  ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif",
-      ".avif", ".mp4", ".mov",  ".mkv", ".webm", ".avi", ".m4v", ".mpg",  ".mpeg", ".ts",
-      ".mts", ".m2ts", ".wmv",  ".flv", ".3gp",  ".mp3", ".wav", ".flac", ".ogg",  ".oga",
-      ".opus", ".m4a", ".aac",  ".wma", ".aiff", ".aif"};
-  monitor.ignore_patterns = {".*", "*.tmp", "*.temp", "*.part", "*.crdownload", "*.download",
-                             "~$*", "*~", "*.swp"};
+      ".jpg",  ".jpeg", ".png", ".gif",  ".webp", ".bmp",  ".tif", ".tiff", ".heic",
+      ".heif", ".avif", ".mp4", ".mov",  ".mkv",  ".webm", ".avi", ".m4v",  ".mpg",
+      ".mpeg", ".ts",   ".mts", ".m2ts", ".wmv",  ".flv",  ".3gp", ".mp3",  ".wav",
+      ".flac", ".ogg",  ".oga", ".opus", ".m4a",  ".aac",  ".wma", ".aiff", ".aif"};
+  monitor.ignore_patterns = {".*",         "*.tmp", "*.temp", "*.part", "*.crdownload",
+                             "*.download", "~$*",   "*~",     "*.swp"};
   config.ipc.task_queue.path = base_dir / "data" / "task_queue.db";
   config.ipc.task_queue.type_limits = {{"probe", 2}, {"thumbnail", 2}};
   config.ipc.state_cache.path = base_dir / "data" / "state_cache.db";

@@ -64,7 +64,8 @@ class FileMonitor {
 
   // Asks Run to reread the directories table: new directories are watched
   // and scanned, removed or paused ones are no longer watched, resumed ones
-  // start again. Thread-safe; returns at once.
+  // start again. Every full rescan rereads the table as well. Thread-safe;
+  // returns at once.
   void ReloadDirectories();
 
  private:

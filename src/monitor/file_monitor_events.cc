@@ -103,8 +103,8 @@ void FileMonitor::ApplyMove(const WatchEvent& event, Clock::time_point now) {
       spdlog::info("file monitor: folder '{}' moved to '{}': {} catalog entries updated",
                    event.old_path, event.path, moved);
     } catch (const store::SqliteError& error) {
-      // Entries below the new path exist already, for example from a rescan
-      // that ran after the move: a rescan sorts out both sides.
+      // The old entries stay where they were, and a rescan of the directory
+      // matches them to the files by inode.
       spdlog::warn(
           "file monitor: moving catalog entries from '{}' to '{}' failed: {}; "
           "rescanning directory {}",

@@ -330,6 +330,20 @@ int TaskQueue::RequeueWorker(std::string_view worker_id, std::string_view reason
   return static_cast<int>(tasks.size());
 }
 
+int TaskQueue::RequeueAllProcessing(std::string_view reason) {
+  double now = Now();
+  store::Transaction transaction(db_);
+  store::Statement query = db_.Prepare(
+      fmt::format("SELECT {} FROM tasks WHERE status = 'processing'", kActiveColumns));
+  std::vector<ActiveTask> tasks = ReadActiveTasks(query);
+  for (const ActiveTask& task : tasks) ReleaseTask(task, now, reason, /*retry=*/true, 0);
+  transaction.Commit();
+  if (!tasks.empty()) {
+    spdlog::warn("returned {} tasks left processing to the queue: {}", tasks.size(), reason);
+  }
+  return static_cast<int>(tasks.size());
+}
+
 int TaskQueue::ExtendLeases(std::string_view worker_id) {
   store::Statement& update = statements_->extend_leases;
   update.Bind(1, worker_id).Bind(2, Now() + options_.lease_seconds);

@@ -117,7 +117,7 @@ void ChildSession::HeartbeatLoop() {
       Send(ipc::MakeHeartbeat(identity_.process_id, task.has_value(), task, ResidentBytes(getpid())));
       next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
 

@@ -81,7 +81,8 @@ nlohmann::json ProcessTable(const Supervisor& supervisor, double main_started_at
                    {"pid", getpid()},
                    {"uptime", now - main_started_at},
                    {"restarts", 0},
-                   {"rss", ResidentBytes(getpid()).value_or(0)}});
+                   {"rss", ResidentBytes(getpid()).value_or(0)},
+                   {"pss", ProportionalBytes(getpid()).value_or(0)}});
   for (const ChildStatus& child : supervisor.Snapshot()) {
     nlohmann::json row = {{"id", child.spec.id},
                           {"type", child.spec.type},
@@ -90,6 +91,7 @@ nlohmann::json ProcessTable(const Supervisor& supervisor, double main_started_at
                           {"uptime", child.pid > 0 ? now - child.started_at : 0.0},
                           {"restarts", child.restarts},
                           {"rss", child.pid > 0 ? ResidentBytes(child.pid).value_or(0) : 0},
+                          {"pss", child.pid > 0 ? ProportionalBytes(child.pid).value_or(0) : 0},
                           {"last_heartbeat", child.last_heartbeat}};
     if (child.error) row["error"] = *child.error;
     if (!child.last_exit.empty()) row["last_exit"] = child.last_exit;
@@ -122,6 +124,10 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
   // Create or migrate every database before any child opens it.
   store::Catalog catalog(config.storage.catalog_path);
   queue::TaskQueue queue(config.ipc.task_queue.path, QueueOptionsFromConfig(config));
+  // This process holds the data directory's lock, so no worker of an earlier
+  // run is alive; tasks it left processing would otherwise wait for their
+  // leases to expire.
+  queue.RequeueAllProcessing("msearch restarted while the task was running");
   queue::StateCacheOptions cache_options;
   cache_options.memory_capacity = static_cast<size_t>(config.ipc.state_cache.memory_capacity);
   queue::StateCache state_cache(config.ipc.state_cache.path, cache_options);
@@ -160,7 +166,11 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
     state.restarts = child.restarts;
     if (child.started_at > 0) state.started_at = child.started_at;
     if (child.last_heartbeat > 0) state.heartbeat = child.last_heartbeat;
-    state.last_error = child.error ? child.error : std::optional<std::string>(child.last_exit);
+    if (child.error) {
+      state.last_error = child.error;
+    } else if (!child.last_exit.empty()) {
+      state.last_error = child.last_exit;
+    }
     try {
       state_cache.UpsertProcess(state);
     } catch (const std::exception& error) {

@@ -126,10 +126,16 @@ void Supervisor::Tick() {
       }
       spdlog::info("restarting {} (restart {})", child.status.spec.id, child.status.restarts);
       Start(child);
-    } else if (child.status.state == "running" && child.status.pid > 0 &&
-               now - child.last_heartbeat_monotonic > config_.heartbeat_timeout) {
+    } else if (child.status.state == "running" && child.status.pid > 0) {
+      // RecordHeartbeat writes this from the IPC thread.
+      double last_heartbeat = 0;
+      {
+        std::lock_guard lock(mutex_);
+        last_heartbeat = child.last_heartbeat_monotonic;
+      }
+      if (now - last_heartbeat <= config_.heartbeat_timeout) continue;
       spdlog::error("{} (pid {}) sent no heartbeat for {:.0f} s; killing it so it restarts",
-                    child.status.spec.id, child.status.pid, now - child.last_heartbeat_monotonic);
+                    child.status.spec.id, child.status.pid, now - last_heartbeat);
       kill(child.status.pid, SIGKILL);
       std::lock_guard lock(mutex_);
       // Avoid killing it again before the exit is reaped.

@@ -195,8 +195,8 @@ void HandleTaskAction(ServerContext& context, const httplib::Request& request,
     std::string status =
         fmt::format("{}{}", task.paused ? "paused and " : "", ApiStatusName(task.status));
     throw Conflict(
-        fmt::format("cannot {} task '{}': it is {}, and {} applies only to {}", action.name,
-                    task_id, status, action.name, action.allowed),
+        fmt::format("cannot {} task '{}' because it is {}. The operation applies only to {}.",
+                    action.name, task_id, status, action.allowed),
         {{"task_id", task_id}, {"status", ApiStatusName(task.status)}, {"paused", task.paused}});
   }
   context.logger->info("task {} ({}) {}", task_id, task.type, action.done);

@@ -239,7 +239,8 @@ UpsertOutcome Catalog::UpsertFileLocked(const FileObservation& observation) {
   outcome.path = observation.path;
   outcome.directory_id = observation.directory_id;
 
-  Statement& existing = Cached("SELECT id, uuid, size, mtime_ns, inode, device FROM files WHERE path = ?");
+  Statement& existing =
+      Cached("SELECT id, uuid, size, mtime_ns, inode, device FROM files WHERE path = ?");
   existing.Bind(1, observation.path);
   if (existing.Step()) {
     outcome.file_id = existing.ColumnInt(0);
@@ -555,10 +556,10 @@ std::vector<TextHit> Catalog::SearchText(std::string_view query, int64_t limit,
       "SELECT {}, {} AS rank FROM files_fts JOIN files f ON f.id = files_fts.rowid WHERE 1",
       [] {
         std::string columns;
-        for (std::string_view column : {"id", "uuid", "directory_id", "path", "name", "extension",
-                                        "kind", "size", "mtime_ns", "inode", "device",
-                                        "content_hash", "status", "error", "thumbnail_path",
-                                        "created_at", "updated_at", "indexed_at"}) {
+        for (std::string_view column :
+             {"id", "uuid", "directory_id", "path", "name", "extension", "kind", "size", "mtime_ns",
+              "inode", "device", "content_hash", "status", "error", "thumbnail_path", "created_at",
+              "updated_at", "indexed_at"}) {
           if (!columns.empty()) columns += ", ";
           columns += "f.";
           columns += column;

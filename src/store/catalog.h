@@ -94,7 +94,7 @@ struct CatalogCounts {
 
 struct TextHit {
   FileRecord file;
-  double score = 0;  // higher is better, in (0, 1]
+  double score = 0;                         // higher is better, in (0, 1]
   std::vector<std::string> matched_fields;  // name, path, tags
 };
 
@@ -108,8 +108,7 @@ class Catalog {
 
   // Directories. AddDirectory returns the existing entry when `path` is
   // already watched.
-  DirectoryRecord AddDirectory(const std::filesystem::path& path, bool recursive,
-                               bool from_config);
+  DirectoryRecord AddDirectory(const std::filesystem::path& path, bool recursive, bool from_config);
   std::vector<DirectoryRecord> ListDirectories();
   std::optional<DirectoryRecord> FindDirectory(int64_t id);
   std::optional<DirectoryRecord> FindDirectoryByPath(const std::filesystem::path& path);

@@ -34,8 +34,8 @@ struct MediaInfo {
   int channels = 0;
   int bits_per_sample = 0;
   int64_t bit_rate = 0;
-  std::map<std::string, std::string> tags;  // container or ID3/Vorbis tags, lower-case keys
-  nlohmann::json exif = nlohmann::json::object();    // camera fields: make, model, datetime...
+  std::map<std::string, std::string> tags;         // container or ID3/Vorbis tags, lower-case keys
+  nlohmann::json exif = nlohmann::json::object();  // camera fields: make, model, datetime...
   nlohmann::json streams = nlohmann::json::array();  // one object per stream
 
   nlohmann::json ToJson() const;

@@ -16,10 +16,10 @@ void ApplyMigrations(Database& db, std::string_view schema_name,
   int newest = migrations.empty() ? 0 : migrations.back().version;
   int current = SchemaVersion(db);
   if (current > newest) {
-    throw Error(fmt::format(
-        "database '{}' has {} schema version {}, but this msearch knows only up to {}; "
-        "upgrade msearch or point the configuration at another data directory",
-        db.path().string(), schema_name, current, newest));
+    throw Error(
+        fmt::format("database '{}' has {} schema version {}, but this msearch knows only up to {}; "
+                    "upgrade msearch or point the configuration at another data directory",
+                    db.path().string(), schema_name, current, newest));
   }
   for (const Migration& migration : migrations) {
     if (migration.version <= current) continue;

@@ -1,9 +1,8 @@
 #include "store/sqlite.h"
 
-#include <sqlite3.h>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 namespace msearch::store {
 namespace {
@@ -20,8 +19,8 @@ Database::Database(const std::filesystem::path& path, const Options& options) : 
     std::error_code ignored;
     std::filesystem::create_directories(path.parent_path(), ignored);
   }
-  int flags = options.read_only ? SQLITE_OPEN_READONLY
-                                : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int flags =
+      options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -51,8 +50,8 @@ void Database::Execute(std::string_view sql) {
   char* error = nullptr;
   int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
   if (rc != SQLITE_OK) {
-    std::string message = fmt::format("SQL failed on '{}': {}", path_.string(),
-                                      error ? error : sqlite3_errstr(rc));
+    std::string message =
+        fmt::format("SQL failed on '{}': {}", path_.string(), error ? error : sqlite3_errstr(rc));
     sqlite3_free(error);
     throw SqliteError(rc, message);
   }
@@ -96,8 +95,8 @@ Statement& Statement::Bind(int index, double value) {
 }
 
 Statement& Statement::Bind(int index, std::string_view value) {
-  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8);
+  int rc =
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) ThrowSqlite(db_, rc, "bind failed");
   return *this;
 }
