@@ -1,13 +1,14 @@
 // Throughput of the SQLite task queue (msearch::queue::TaskQueue).
 //
-// Each scenario runs --runs times on a fresh file and prints the median, min
-// and max rate in tasks per second:
+// Each scenario runs --runs times on a fresh database file and prints the
+// median, min and max rate in tasks per second:
 // - enqueue, batches of 1000: EnqueueBatch with 1000 tasks per transaction.
 // - enqueue, one per transaction: Enqueue of at most 5000 tasks.
-// - round trip, N worker processes: this process enqueues in batches of 100
-//   while N forked workers, each with its own connection, Claim up to 16 tasks
-//   at a time and Complete each one. The rate is tasks divided by the wall
-//   time until every task is completed.
+// - round trip, N workers, claim C: this process enqueues in batches of 100
+//   while N forked worker processes, each with its own connection, Claim up
+//   to C tasks at a time and Complete each one. The rate is tasks divided by
+//   the wall time until every task is completed. The task worker of msearch
+//   claims one task at a time (C = 1).
 //
 // Usage: queue_bench [--tasks N] [--runs R] [--dir PATH]
 
@@ -16,10 +17,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -28,18 +32,20 @@
 
 #include "common/clock.h"
 #include "queue/task_queue.h"
+#include "support/bench_paths.h"
+#include "support/bench_stats.h"
+#include "support/machine_info.h"
 
+namespace msearch::bench {
 namespace {
 
-using msearch::MonotonicSeconds;
-using msearch::queue::ClaimedTask;
-using msearch::queue::NewTask;
-using msearch::queue::QueueOptions;
-using msearch::queue::TaskQueue;
+using queue::ClaimedTask;
+using queue::NewTask;
+using queue::QueueOptions;
+using queue::TaskQueue;
 
 constexpr size_t kEnqueueBatch = 1000;
 constexpr size_t kProducerBatch = 100;
-constexpr size_t kClaimBatch = 16;
 
 struct Settings {
   size_t tasks = 20000;
@@ -100,13 +106,14 @@ double EnqueueSingle(const Settings& settings) {
 }
 
 // Claims and completes until the producer is done and nothing is pending.
-int RunWorker(const std::filesystem::path& path, const std::filesystem::path& done_marker) {
+int RunWorker(const std::filesystem::path& path, const std::filesystem::path& done_marker,
+              size_t claim_batch) {
   try {
     TaskQueue queue(path, BenchOptions());
     std::string worker_id = "bench-worker-" + std::to_string(getpid());
     const std::vector<std::string> any_type;
     while (true) {
-      std::vector<ClaimedTask> claimed = queue.Claim(worker_id, any_type, kClaimBatch);
+      std::vector<ClaimedTask> claimed = queue.Claim(worker_id, any_type, claim_batch);
       for (const ClaimedTask& task : claimed) {
         queue.Complete(task.id, worker_id, {{"ok", true}});
       }
@@ -120,7 +127,7 @@ int RunWorker(const std::filesystem::path& path, const std::filesystem::path& do
   }
 }
 
-double RoundTrips(const Settings& settings, int worker_count) {
+double RoundTrips(const Settings& settings, int worker_count, size_t claim_batch) {
   std::filesystem::path path = FreshPath(settings);
   std::filesystem::path done_marker = settings.dir / "producer_done";
   { TaskQueue create(path, BenchOptions()); }
@@ -129,7 +136,7 @@ double RoundTrips(const Settings& settings, int worker_count) {
   std::vector<pid_t> workers;
   for (int i = 0; i < worker_count; ++i) {
     pid_t pid = fork();
-    if (pid == 0) _exit(RunWorker(path, done_marker));
+    if (pid == 0) _exit(RunWorker(path, done_marker, claim_batch));
     if (pid < 0) {
       std::perror("fork");
       std::exit(1);
@@ -167,67 +174,48 @@ double RoundTrips(const Settings& settings, int worker_count) {
   return static_cast<double>(settings.tasks) / elapsed;
 }
 
-void Report(const char* name, const Settings& settings, const std::function<double()>& run) {
+void Report(const std::string& name, const Settings& settings, const std::function<double()>& run) {
   std::vector<double> rates;
   for (int i = 0; i < settings.runs; ++i) rates.push_back(run());
-  std::sort(rates.begin(), rates.end());
-  double median = rates[rates.size() / 2];
-  if (rates.size() % 2 == 0) median = (rates[rates.size() / 2 - 1] + median) / 2;
-  std::printf("%-34s %10.0f %10.0f %10.0f  tasks/s\n", name, median, rates.front(), rates.back());
-  std::fflush(stdout);
-}
-
-bool ParseArguments(int argc, char** argv, Settings* settings) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (i + 1 >= argc) return false;
-    std::string value = argv[++i];
-    if (arg == "--tasks") {
-      settings->tasks = std::stoul(value);
-    } else if (arg == "--runs") {
-      settings->runs = std::stoi(value);
-    } else if (arg == "--dir") {
-      settings->dir = value;
-    } else {
-      return false;
-    }
-  }
-  return settings->tasks > 0 && settings->runs > 0;
+  PrintRow(name, Summarize(rates), "tasks/s");
 }
 
 }  // namespace
+}  // namespace msearch::bench
 
 int main(int argc, char** argv) {
+  using namespace msearch::bench;
   Settings settings;
-  if (!ParseArguments(argc, argv, &settings)) {
-    std::fprintf(stderr,
-                 "usage: queue_bench [--tasks N (default 20000)] [--runs R (default 5)] "
-                 "[--dir PATH (default: a new folder under the temporary directory)]\n");
-    return 2;
-  }
-  bool own_dir = settings.dir.empty();
-  if (own_dir) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "queue-bench-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) {
-      std::perror("mkdtemp");
-      return 1;
-    }
-    settings.dir = pattern;
+  CLI::App app{"Measures the throughput of the SQLite task queue"};
+  app.add_option("--tasks", settings.tasks, "Tasks per run")->check(CLI::Range(1, 100000000));
+  app.add_option("--runs", settings.runs, "Runs of each scenario")->check(CLI::Range(1, 1000));
+  app.add_option("--dir", settings.dir,
+                 "Folder of the database files (default: a new folder under the temporary "
+                 "directory, removed at the end)");
+  CLI11_PARSE(app, argc, argv);
+
+  std::optional<ScratchDir> scratch;
+  if (settings.dir.empty()) {
+    scratch.emplace("queue-bench");
+    settings.dir = scratch->path();
   }
   std::filesystem::create_directories(settings.dir);
   spdlog::set_level(spdlog::level::warn);
 
-  std::printf("queue_bench: SQLite %s, %u hardware threads, %zu tasks per run, %d runs\n",
-              sqlite3_libversion(), std::thread::hardware_concurrency(), settings.tasks,
-              settings.runs);
-  std::printf("files in %s\n\n", settings.dir.c_str());
-  std::printf("%-34s %10s %10s %10s\n", "scenario", "median", "min", "max");
+  fmt::print("queue_bench: SQLite {}, {} tasks per run, {} runs, files in {}\n",
+             sqlite3_libversion(), settings.tasks, settings.runs, settings.dir.string());
+  fmt::print("machine: {}\n\n", DescribeMachine());
+  PrintTableHeader("scenario");
 
   Report("enqueue, batches of 1000", settings, [&] { return EnqueueBatched(settings); });
   Report("enqueue, one per transaction", settings, [&] { return EnqueueSingle(settings); });
-  Report("round trip, 1 worker process", settings, [&] { return RoundTrips(settings, 1); });
-  Report("round trip, 4 worker processes", settings, [&] { return RoundTrips(settings, 4); });
-
-  if (own_dir) std::filesystem::remove_all(settings.dir);
+  for (size_t claim_batch : {size_t{1}, size_t{16}}) {
+    for (int workers : {1, 4}) {
+      Report(fmt::format("round trip, {} worker{}, claim {}", workers, workers > 1 ? "s" : "",
+                         claim_batch),
+             settings, [&] { return RoundTrips(settings, workers, claim_batch); });
+    }
+  }
+  fmt::print("\nmachine at the end: {}\n", DescribeMachine());
   return 0;
 }

@@ -72,16 +72,20 @@ int IndexOnce(const config::Config& config, const std::filesystem::path& directo
 
   CollectingSink sink;
   monitor::ScanStats scan = monitor::ScanOnce(catalog, record, config.processes.file_monitor, sink);
-  // Files left pending by an earlier interrupted run are processed too.
-  store::FileFilter pending;
-  pending.status = "pending";
-  pending.directory_id = record.id;
-  pending.limit = 1 << 30;
+  // Files an earlier run left unfinished are processed too: 'pending' ones,
+  // and 'processing' ones whose run was killed. Probing is idempotent, so a
+  // file that a running service probes at the same moment only costs time.
   std::vector<int64_t> file_ids;
   for (const store::UpsertOutcome& outcome : sink.files) file_ids.push_back(outcome.file_id);
-  for (const store::FileRecord& file : catalog.ListFiles(pending)) {
-    if (std::find(file_ids.begin(), file_ids.end(), file.id) == file_ids.end()) {
-      file_ids.push_back(file.id);
+  for (const char* status : {"pending", "processing"}) {
+    store::FileFilter unfinished;
+    unfinished.status = status;
+    unfinished.directory_id = record.id;
+    unfinished.limit = 1 << 30;
+    for (const store::FileRecord& file : catalog.ListFiles(unfinished)) {
+      if (std::find(file_ids.begin(), file_ids.end(), file.id) == file_ids.end()) {
+        file_ids.push_back(file.id);
+      }
     }
   }
 

@@ -26,10 +26,10 @@ struct ChildIdentity {
   std::filesystem::path socket_path;
 };
 
-// The part every child process shares: connects to the main process, sends
-// "register", sends a heartbeat every supervisor.heartbeat_interval seconds
-// from a background thread (running `on_heartbeat` first, for example to
-// extend task leases), and turns SIGTERM or a "shutdown" message into
+// The connection every child process keeps with the main process. It sends
+// "register" once and then a heartbeat every supervisor.heartbeat_interval
+// seconds from a background thread, after running the heartbeat hook (which
+// extends task leases, for example). SIGTERM or a "shutdown" message sets
 // stop_requested().
 class ChildSession {
  public:

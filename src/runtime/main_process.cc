@@ -124,8 +124,8 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
   // Create or migrate every database before any child opens it.
   store::Catalog catalog(config.storage.catalog_path);
   queue::TaskQueue queue(config.ipc.task_queue.path, QueueOptionsFromConfig(config));
-  // This process holds the data directory's lock, so no worker of an earlier
-  // run is alive; tasks it left processing would otherwise wait for their
+  // This process has the data directory's lock, so no worker of an earlier
+  // run is alive. Without this, tasks it left processing would wait for their
   // leases to expire.
   queue.RequeueAllProcessing("msearch restarted while the task was running");
   queue::StateCacheOptions cache_options;

@@ -17,12 +17,12 @@ struct ServeOptions {
 // REST API listens and removes when it stops.
 std::filesystem::path ApiEndpointFile(const config::Config& config);
 
-// Runs the main process in the foreground until SIGTERM or SIGINT: takes the
-// data directory's lock, starts the IPC socket, the file monitor, the task
-// and embedding workers (as child processes of this executable) and the REST
-// API, then supervises them. Stops everything in order before returning.
-// Returns the process exit code; throws msearch::Error for a start-up
-// failure such as another instance owning the data directory.
+// Runs the main process in the foreground until SIGTERM or SIGINT. It takes
+// the data directory's lock and starts the IPC socket, the child processes
+// (file monitor, task and embedding workers) and the REST API, then
+// supervises the children. Everything stops in order before it returns the
+// exit code. Throws msearch::Error when start-up fails, for example because
+// another instance owns the data directory.
 int RunMainProcess(const config::Config& config, const ServeOptions& options);
 
 }  // namespace msearch::runtime

@@ -14,7 +14,7 @@
 
 namespace msearch::runtime {
 
-// What the main process starts and keeps running.
+// A child process that the main process starts and keeps running.
 struct ChildSpec {
   std::string id;    // unique and stable across restarts: "task_worker_1"
   std::string type;  // file_monitor, task_worker, embedding_worker

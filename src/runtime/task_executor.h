@@ -33,9 +33,9 @@ queue::NewTask MakeProbeTask(int64_t file_id, const std::string& path, int64_t d
                              const std::string& sender);
 
 // Runs the task worker's tasks against the catalog:
-//   probe      reads the file's facts (dimensions, duration, streams, tags),
-//              its sampled content hash, marks it indexed or failed, and asks
-//              for a thumbnail;
+//   probe      reads the file's facts (dimensions, duration, streams, tags)
+//              and its sampled content hash, marks it indexed or failed, and
+//              queues a thumbnail task;
 //   thumbnail  writes a JPEG thumbnail under storage.thumbnail_dir.
 // Follow-up tasks go to `follow_ups`, so the caller decides whether to queue
 // them or run them in place (msearch index --once).

@@ -580,7 +580,7 @@ std::vector<TextHit> Catalog::SearchText(std::string_view query, int64_t limit,
   int index = 1;
   if (!phrases.empty()) statement.Bind(index++, fmt::format("{}", fmt::join(phrases, " AND ")));
   for (const std::string& word : short_words) {
-    std::string pattern = "%" + EscapeLike(word) + "%";
+    std::string pattern = fmt::format("%{}%", EscapeLike(word));
     for (int column = 0; column < 3; ++column) statement.Bind(index++, pattern);
   }
   if (kind) statement.Bind(index++, *kind);
