@@ -1,12 +1,12 @@
 // Cold-start time of msearch: from the start command until the REST API
-// answers GET /health with 200, with an empty watched folder so the figure
+// responds to GET /health with 200, with an empty watched folder so the figure
 // is start-up alone.
 //
 // Each run uses a fresh data folder, configuration and port (see
 // BenchInstance) and measures two ways of starting:
 // - scripts/msearchctl start: when the script returns (it waits for the pid
 //   file, which the main process writes once the API listens), when /health
-//   first answers 200, when every child has registered, and how long
+//   first responds with 200, when every child has registered, and how long
 //   msearchctl stop takes;
 // - msearch serve spawned directly: the same without the shell script, and
 //   the time from SIGTERM until the main process exits.
@@ -83,11 +83,11 @@ struct Samples {
   std::vector<double> serve_healthy, serve_registered, serve_stop;
 };
 
-void Record(std::vector<double>& samples, const std::optional<double>& seconds, const char* what) {
+void Record(std::vector<double>& samples, const std::optional<double>& seconds, const char* event) {
   if (seconds) {
     samples.push_back(*seconds * 1000);
   } else {
-    std::fprintf(stderr, "start_bench: %s did not happen within %.0f s\n", what, kStartTimeout);
+    std::fprintf(stderr, "start_bench: %s did not happen within %.0f s\n", event, kStartTimeout);
   }
 }
 
@@ -142,7 +142,7 @@ void RunServeDirectly(const Settings& settings, Samples& samples) {
 int main(int argc, char** argv) {
   using namespace msearch::bench;
   Settings settings;
-  CLI::App app{"Measures the cold-start time of msearch until GET /health answers 200"};
+  CLI::App app{"Measures the cold-start time of msearch until GET /health responds with 200"};
   app.add_option("--runs", settings.runs, "Cold starts of each kind")->check(CLI::Range(1, 1000));
   app.add_option("--poll-ms", settings.poll_ms, "Milliseconds between GET /health requests")
       ->check(CLI::Range(1, 1000));

@@ -56,7 +56,7 @@ BenchInstance::BenchInstance(std::filesystem::path root,
       << "api:\n  host: \"127.0.0.1\"\n  port: " << port_ << "\n"
       << "storage:\n  data_dir: " << Quoted(data_dir()) << "\n"
       << "logging:\n  dir: " << Quoted(root_ / "logs") << "\n";
-  if (!out) throw std::runtime_error("cannot write " + config_file().string());
+  if (!out) throw std::runtime_error("failed to write " + config_file().string());
 }
 
 std::vector<std::string> BenchInstance::ServeArgv(const std::filesystem::path& msearch) const {

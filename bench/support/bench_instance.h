@@ -45,7 +45,7 @@ class BenchInstance {
 int FreeTcpPort();
 
 // GET `target` on 127.0.0.1:`port`. Returns the parsed JSON body when the
-// server answers 200 within `timeout_seconds`, nullopt on any other outcome
+// server responds with 200 within `timeout_seconds`, nullopt on any other outcome
 // (connection refused, timeout, other status, body not JSON).
 std::optional<nlohmann::json> GetJson(int port, const std::string& target,
                                       double timeout_seconds = 2);

@@ -40,8 +40,8 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
   return pointers;
 }
 
-void Check(int result, const char* what) {
-  if (result != 0) throw std::system_error(result, std::generic_category(), what);
+void Check(int result, const char* operation) {
+  if (result != 0) throw std::system_error(result, std::generic_category(), operation);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "common/clock.h"
 #include "support/child_process.h"
 
@@ -24,8 +26,9 @@ ServeProcess::ServeProcess(const BenchInstance& instance, const std::filesystem:
     if (MonotonicSeconds() - started > timeout_seconds) {
       TerminateAndWait(pid_, 30);
       pid_ = 0;
-      throw std::runtime_error("msearch serve did not become healthy in time; see " +
-                               instance.serve_output().string());
+      throw std::runtime_error(fmt::format(
+          "timed out after {:.0f} s waiting for msearch serve to become healthy; see {}",
+          timeout_seconds, instance.serve_output().string()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

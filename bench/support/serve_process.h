@@ -12,7 +12,7 @@ namespace msearch::bench {
 // stopped with SIGTERM in the destructor.
 class ServeProcess {
  public:
-  // Starts the process and waits until GET /health answers 200 and every
+  // Starts the process and waits until GET /health responds with 200 and every
   // child has registered. Throws std::runtime_error, naming the output file
   // to read, when that takes longer than `timeout_seconds` or the process
   // exits.

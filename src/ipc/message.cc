@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "common/json_parse.h"
+
 namespace msearch::ipc {
 namespace {
 
@@ -88,9 +90,11 @@ std::optional<nlohmann::json> FrameDecoder::Next() {
   nlohmann::json message;
   try {
     // Parse errors include invalid UTF-8 inside strings.
-    message = nlohmann::json::parse(line);
+    message = ParseJsonLimited(line);
   } catch (const nlohmann::json::parse_error& error) {
     Fail(fmt::format("invalid JSON in IPC message: {}", error.what()));
+  } catch (const JsonDepthError& error) {
+    Fail(fmt::format("invalid IPC message: {}", error.what()));
   }
   try {
     ValidateMessage(message);

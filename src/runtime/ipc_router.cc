@@ -16,9 +16,26 @@ void IpcRouter::SetHeartbeatListener(std::function<void(const std::string&)> lis
 }
 
 void IpcRouter::HandleMessage(ipc::ConnectionId connection, const nlohmann::json& message) {
+  try {
+    Route(connection, message);
+  } catch (const nlohmann::json::exception& error) {
+    // A field of the wrong type, such as a numeric process_id: the peer does
+    // not speak the protocol, so it gets no further say.
+    spdlog::warn("invalid IPC message on connection {}: {}; closing the connection", connection,
+                 error.what());
+    {
+      std::lock_guard lock(mutex_);
+      peers_.erase(connection);
+    }
+    server_.Close(connection);
+  }
+}
+
+void IpcRouter::Route(ipc::ConnectionId connection, const nlohmann::json& message) {
   const std::string type = message.value("type", "");
   if (type == ipc::kTypeRegister) {
     Peer peer{message.value("process_id", ""), message.value("process_type", "")};
+    int64_t pid = message.value("pid", int64_t{0});
     if (peer.process_id.empty()) {
       spdlog::warn("IPC connection {} registered without a process_id; closing it", connection);
       server_.Close(connection);
@@ -29,7 +46,7 @@ void IpcRouter::HandleMessage(ipc::ConnectionId connection, const nlohmann::json
       peers_[connection] = peer;
     }
     spdlog::info("{} ({}) registered on IPC connection {} with pid {}", peer.process_id,
-                 peer.process_type, connection, message.value("pid", 0));
+                 peer.process_type, connection, pid);
     server_.Send(connection, ipc::MakeAck(ipc::kTypeRegister));
     return;
   }

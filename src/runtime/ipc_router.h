@@ -35,6 +35,8 @@ class IpcRouter {
   void SendToType(const std::string& process_type, const nlohmann::json& message);
 
  private:
+  void Route(ipc::ConnectionId connection, const nlohmann::json& message);
+
   struct Peer {
     std::string process_id;
     std::string process_type;

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json_parse.h"
 #include "server/api_error.h"
 
 namespace msearch::server {
@@ -131,10 +132,12 @@ nlohmann::json JsonObjectBody(const httplib::Request& request) {
 
   nlohmann::json body;
   try {
-    body = nlohmann::json::parse(request.body);
+    body = ParseJsonLimited(request.body);
   } catch (const nlohmann::json::parse_error& error) {
     throw BadRequest(fmt::format("the request body is not valid JSON (at byte {})", error.byte),
                      {{"parse_error", error.what()}});
+  } catch (const JsonDepthError& error) {
+    throw BadRequest(fmt::format("the request body is rejected: {}", error.what()));
   }
   if (!body.is_object()) {
     throw BadRequest(

@@ -63,6 +63,17 @@ TEST(FrameDecoder, SplitAtEveryBoundary) {
   }
 }
 
+TEST(FrameDecoder, RejectsDeepNesting) {
+  std::string deep_type =
+      R"({"type": )" + std::string(400000, '[') + std::string(400000, ']') + "}\n";
+  std::string error = ErrorFor(deep_type, 1 << 21);
+  EXPECT_NE(error.find("deeper than"), std::string::npos) << error;
+
+  std::string shallow = R"({"type": "event", "data": )" + std::string(60, '[') +
+                        std::string(60, ']') + "}\n";
+  EXPECT_EQ(ErrorFor(shallow), "no error");
+}
+
 TEST(FrameDecoder, ByteByByte) {
   std::string stream = EncodeFrame({{"type", "a"}, {"n", 1}}) + EncodeFrame({{"type", "b"}});
   FrameDecoder decoder;

@@ -160,9 +160,16 @@ TEST_F(ServerTest, SearchRejectsInvalidInput) {
   ExpectError(client.Post("/api/v1/search/text", deep, "application/json"), 400, "deep nesting");
   std::string deep_query =
       R"({"query": "a", "x": )" + std::string(200000, '[') + std::string(200000, ']') + "}";
-  auto nested = client.Post("/api/v1/search/text", deep_query, "application/json");
+  ExpectError(client.Post("/api/v1/search/text", deep_query, "application/json"), 400,
+              "deep nesting in an unknown field");
+  std::string deep_top_k =
+      R"({"query": "a", "top_k": )" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  ExpectError(client.Post("/api/v1/search/text", deep_top_k, "application/json"), 400,
+              "deep nesting in a known field");
+  std::string shallow = R"({"query": "a", "x": )" + std::string(60, '[') + std::string(60, ']') + "}";
+  auto nested = client.Post("/api/v1/search/text", shallow, "application/json");
   ASSERT_TRUE(nested);
-  EXPECT_EQ(nested->status, 200) << "unknown fields are ignored";
+  EXPECT_EQ(nested->status, 200) << "unknown fields within the depth limit are ignored";
   ExpectError(client.Post("/api/v1/search/text", httplib::Params{{"query", "sunset"}}), 400,
               "form body");
 }
