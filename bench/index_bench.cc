@@ -21,6 +21,7 @@
 //
 // Usage: index_bench [--copies K] [--runs R] [--corpus PATH] [--msearch PATH]
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 

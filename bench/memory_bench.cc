@@ -4,10 +4,10 @@
 // Each run starts `msearch serve` on a fresh data folder and measures:
 // - "empty folder": the watched folder is empty; sampled once every child
 //   has registered and --settle seconds have passed;
-// - "after indexing": the watched folder holds copies of the corpus images
+// - "after indexing": the watched folder contains copies of the corpus images
 //   (without the 20000 x 20000 PNG), videos and audio files; sampled once
-//   GET /api/v1/system/stats reports every file indexed and no task active,
-//   plus --settle seconds. The time from the start until then is printed as
+//   GET /api/v1/system/stats reports every file catalogued, none pending
+//   and no task active, plus --settle seconds. The time from the start until then is printed as
 //   the service's indexing rate.
 // A sample sums, over the tree, the proportional set size (Pss in
 // /proc/PID/smaps_rollup, which splits each shared page among the processes
@@ -20,7 +20,6 @@
 //                     [--msearch PATH]
 
 #include <chrono>
-#include <map>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -80,8 +79,8 @@ TreeFigures SampleTree(pid_t main_pid, const Settings& settings) {
   return figures;
 }
 
-// Waits until the catalog holds `expected_files` and nothing is pending or
-// running. Returns false on timeout.
+// Waits until the catalog lists `expected_files` files, none of them pending,
+// and no task is active. Returns false on timeout.
 bool WaitIndexed(int port, int64_t expected_files) {
   double started = MonotonicSeconds();
   while (MonotonicSeconds() - started < kIndexTimeout) {
