@@ -454,6 +454,15 @@ Config ParseConfig(const std::string& yaml_text, const std::filesystem::path& so
 }
 
 Config LoadConfigFile(const std::filesystem::path& file) {
+  std::error_code error;
+  if (std::filesystem::is_directory(file, error)) {
+    // An ifstream opens a directory without error and reads nothing, which
+    // would pass for an empty configuration.
+    throw ConfigError(fmt::format(
+        "configuration file '{}' is a directory; give the path of a YAML file such as "
+        "config/config.yml",
+        file.string()));
+  }
   std::ifstream stream(file);
   if (!stream) {
     throw ConfigError(fmt::format("cannot read configuration file '{}': {}", file.string(),

@@ -234,6 +234,18 @@ TEST(ConfigErrors, MissingFileNamed) {
   }
 }
 
+TEST(ConfigErrors, DirectoryRejected) {
+  msearch::testing::TempDir dir;
+  try {
+    LoadConfigFile(dir.path());
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& error) {
+    std::string message = error.what();
+    EXPECT_MENTIONS(message, dir.path().string());
+    EXPECT_MENTIONS(message, "is a directory");
+  }
+}
+
 TEST(ConfigErrors, LoadedFileNamedInMessage) {
   msearch::testing::TempDir dir;
   testing::ScopedEnv home("MSEARCH_HOME", std::nullopt);
