@@ -14,8 +14,8 @@ namespace msearch::media {
 struct ProbeAndThumbnailResult {
   store::MediaInfo info;
   bool has_thumbnail = false;  // true when the thumbnail file was written
-  // Why no thumbnail was written although the file probed fine, for example
-  // "image too large". Empty when has_thumbnail is true or when an audio file
+  // Reason no thumbnail was written although the file probed fine, for
+  // example "image too large". Empty when has_thumbnail is true or when an audio file
   // has no cover art.
   std::string thumbnail_error;
 };

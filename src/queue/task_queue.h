@@ -110,9 +110,9 @@ class TaskQueue {
   // Returns the tasks of a dead worker to pending at once (failed when their
   // attempts are used up), recording `reason` as their error. Returns the count.
   int RequeueWorker(std::string_view worker_id, std::string_view reason);
-  // RequeueWorker for every processing task. Only for a process that knows
-  // no worker is alive, such as the main process at start, holding the data
-  // directory's lock, after a crash killed the previous tree.
+  // Runs RequeueWorker for every processing task. Call it only when no worker
+  // can be alive, as in the main process at start: it has the data
+  // directory's lock, so the tree of an earlier run is gone.
   int RequeueAllProcessing(std::string_view reason);
 
   // Administration (REST API). The methods returning bool return false when

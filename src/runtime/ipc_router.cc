@@ -19,8 +19,8 @@ void IpcRouter::HandleMessage(ipc::ConnectionId connection, const nlohmann::json
   try {
     Route(connection, message);
   } catch (const nlohmann::json::exception& error) {
-    // A field of the wrong type, such as a numeric process_id: the peer does
-    // not speak the protocol, so it gets no further say.
+    // A field has the wrong type, such as a numeric process_id. The peer does
+    // not follow the protocol, so its connection is closed.
     spdlog::warn("invalid IPC message on connection {}: {}; closing the connection", connection,
                  error.what());
     {

@@ -29,8 +29,8 @@ constexpr std::chrono::seconds kIdleFallback{5};
 
 int RunTaskWorker(const config::Config& config, const ChildIdentity& identity) {
   // libvips decodes on its own threads, and glibc gives each thread its own
-  // malloc arena that keeps freed memory; two arenas bound what an idle
-  // worker holds without slowing decoding.
+  // malloc arena that keeps freed memory. Two arenas bound what an idle
+  // worker keeps without slowing decoding.
   mallopt(M_ARENA_MAX, 2);
   media::EnsureMediaInitialized();
   ChildSession session(config, identity);

@@ -25,7 +25,7 @@ struct DirectoryRecord {
   std::optional<double> last_scan_at;
 };
 
-// What the scanner saw of one file on disk.
+// One file on disk as the scanner saw it.
 struct FileObservation {
   int64_t directory_id = 0;
   std::string path;  // absolute
@@ -57,7 +57,7 @@ struct FileRecord {
   std::optional<double> indexed_at;
 };
 
-// How UpsertFile changed the catalog.
+// Kind of change UpsertFile made to the catalog.
 enum class FileChange {
   kAdded,      // a new entry
   kModified,   // size, mtime or inode changed: the file needs processing again
@@ -119,8 +119,8 @@ class Catalog {
   bool RemoveDirectory(int64_t id);
 
   // Records one observation. Change detection compares size, mtime and
-  // inode; a new path whose (device, inode, size, mtime) matches an entry
-  // whose own path no longer exists on disk is treated as a rename.
+  // inode. A new path whose (device, inode, size, mtime) matches an entry
+  // whose own path no longer exists on disk counts as a rename.
   UpsertOutcome UpsertFile(const FileObservation& observation);
   // The same for many files in one transaction.
   std::vector<UpsertOutcome> UpsertFiles(std::span<const FileObservation> observations);

@@ -42,7 +42,7 @@ struct CataloguedFile {
 // - song: "项目会议记录_北京.mp3", not probed, no thumbnail;
 // - clip: "holiday clip.mp4", thumbnail is a symbolic link out of the folder;
 // - voice: "voice_memo.wav", thumbnail recorded as "../secret.txt".
-// The queue holds pending, running, completed and failed tasks.
+// The queue contains pending, running, completed and failed tasks.
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override;
