@@ -34,6 +34,8 @@ PACKAGES=(
   libvips-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libcpp-httplib-dev libssl-dev
+  libicu-dev libopenblas-dev libhnswlib-dev libchromaprint-dev libcurl4-openssl-dev
+  libtesseract-dev tesseract-ocr-eng tesseract-ocr-chi-sim
   ffmpeg
 )
 # The test suite and benchmarks.

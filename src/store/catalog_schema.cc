@@ -78,7 +78,80 @@ CREATE TRIGGER files_fts_rename AFTER UPDATE OF path ON files BEGIN
 END;
 )sql";
 
-constexpr std::array kMigrations = {Migration{1, kVersion1}};
+// Version 2: what the media pipeline and the models extract from a file.
+//
+// segments are the time ranges search results point at: scene-cut segments
+// of a video track and the fixed windows of an audio track. A still image
+// has none; its embeddings carry a NULL segment_id.
+// embeddings hold one L2-normalised float32 vector (little-endian BLOB) per
+// file or segment and embedding space; a space names the model and the
+// modality it encodes, so vectors of different models never mix. The vector
+// index is derived from this table and can always be rebuilt from it.
+// texts hold recognised text with the time it is visible or audible; the
+// external-content FTS table indexes it with the same trigram tokenizer as
+// names and paths.
+// fingerprints hold the raw Chromaprint items of a file's audio, for
+// finding a short recording inside a long one.
+// full_hash is the SHA-256 of the whole file, computed only when two files
+// share a sampled content_hash; perceptual_hash is a 64-bit image hash of a
+// still image or of a video's representative frame.
+constexpr std::string_view kVersion2 = R"sql(
+ALTER TABLE files ADD COLUMN full_hash TEXT;
+ALTER TABLE files ADD COLUMN perceptual_hash INTEGER;
+
+CREATE TABLE segments (
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  track TEXT NOT NULL CHECK (track IN ('video', 'audio')),
+  segment_index INTEGER NOT NULL,
+  start_s REAL NOT NULL,
+  end_s REAL NOT NULL,
+  representative_s REAL NOT NULL,
+  thumbnail_path TEXT,
+  perceptual_hash INTEGER,
+  UNIQUE (file_id, track, segment_index)
+);
+
+CREATE TABLE embeddings (
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  segment_id INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+  space TEXT NOT NULL,
+  dimension INTEGER NOT NULL,
+  vector BLOB NOT NULL,
+  created_at REAL NOT NULL
+);
+CREATE INDEX embeddings_file ON embeddings(file_id);
+CREATE INDEX embeddings_space ON embeddings(space, id);
+
+CREATE TABLE texts (
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  source TEXT NOT NULL CHECK (source IN ('ocr', 'speech', 'subtitle')),
+  start_s REAL,
+  end_s REAL,
+  text TEXT NOT NULL
+);
+CREATE INDEX texts_file ON texts(file_id);
+
+CREATE VIRTUAL TABLE texts_fts USING fts5(
+  text, content = 'texts', content_rowid = 'id', tokenize = 'trigram');
+CREATE TRIGGER texts_fts_insert AFTER INSERT ON texts BEGIN
+  INSERT INTO texts_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER texts_fts_delete AFTER DELETE ON texts BEGIN
+  INSERT INTO texts_fts(texts_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+
+CREATE TABLE fingerprints (
+  file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+  algorithm INTEGER NOT NULL,
+  item_seconds REAL NOT NULL,
+  items BLOB NOT NULL
+);
+)sql";
+
+constexpr std::array kMigrations = {Migration{1, kVersion1}, Migration{2, kVersion2}};
 
 }  // namespace
 
