@@ -107,6 +107,15 @@ Statement& Statement::BindNull(int index) {
   return *this;
 }
 
+Statement& Statement::BindBlob(int index, std::span<const std::byte> bytes) {
+  // A null pointer would bind NULL; a zero-length BLOB needs a valid one.
+  static constexpr std::byte kEmpty{};
+  const void* data = bytes.empty() ? &kEmpty : bytes.data();
+  int rc = sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) ThrowSqlite(db_, rc, "bind failed");
+  return *this;
+}
+
 bool Statement::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -140,6 +149,13 @@ std::string Statement::ColumnText(int column) const {
   if (text == nullptr) return {};
   return std::string(reinterpret_cast<const char*>(text),
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+std::span<const std::byte> Statement::ColumnBlob(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  if (data == nullptr) return {};
+  return {static_cast<const std::byte*>(data),
+          static_cast<size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 
 std::optional<std::string> Statement::ColumnOptionalText(int column) const {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -86,6 +87,9 @@ class Statement {
     return Bind(index, std::string_view(value));
   }
   Statement& BindNull(int index);
+  // Binds a copy of `bytes` as a BLOB (an empty span binds a zero-length
+  // BLOB, not NULL).
+  Statement& BindBlob(int index, std::span<const std::byte> bytes);
   template <typename T>
   Statement& Bind(int index, const std::optional<T>& value) {
     return value ? Bind(index, *value) : BindNull(index);
@@ -108,6 +112,8 @@ class Statement {
   std::optional<std::string> ColumnOptionalText(int column) const;
   std::optional<double> ColumnOptionalDouble(int column) const;
   std::optional<int64_t> ColumnOptionalInt(int column) const;
+  // The BLOB in `column`, valid until the next Step, Reset or destruction.
+  std::span<const std::byte> ColumnBlob(int column) const;
 
  private:
   sqlite3* db_;

@@ -3,11 +3,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -139,6 +142,27 @@ TEST(Database, UniqueViolationHasExtendedCode) {
   // The statement was reset on failure and can run again.
   insert.Bind(1, 2).Run();
   EXPECT_EQ(CountRows(db, "t"), 2);
+}
+
+TEST(Statement, BlobRoundTrip) {
+  TempDir dir;
+  Database db(dir / "test.db");
+  db.Execute("CREATE TABLE t (id INTEGER PRIMARY KEY, data BLOB)");
+  const std::vector<float> values = {1.5f, -2.25f, 0.0f, 3e-8f};
+  Statement insert = db.Prepare("INSERT INTO t(id, data) VALUES (?, ?)");
+  insert.Bind(1, 1).BindBlob(2, std::as_bytes(std::span(values))).Run();
+  insert.Bind(1, 2).BindBlob(2, {}).Run();
+
+  Statement select = db.Prepare("SELECT data, typeof(data) FROM t ORDER BY id");
+  ASSERT_TRUE(select.Step());
+  std::span<const std::byte> bytes = select.ColumnBlob(0);
+  ASSERT_EQ(bytes.size(), values.size() * sizeof(float));
+  std::vector<float> read(values.size());
+  std::memcpy(read.data(), bytes.data(), bytes.size());
+  EXPECT_EQ(read, values);
+  ASSERT_TRUE(select.Step());
+  EXPECT_TRUE(select.ColumnBlob(0).empty());
+  EXPECT_EQ(select.ColumnText(1), "blob");
 }
 
 TEST(Database, LastInsertRowIdAndChanges) {
