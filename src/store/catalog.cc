@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/uuid.h"
 #include "store/catalog_schema.h"
+#include "store/text_query.h"
 
 namespace msearch::store {
 namespace {
@@ -64,16 +65,6 @@ std::string LowerExtension(const std::filesystem::path& path) {
   return extension;
 }
 
-// Escapes LIKE wildcards so a word is matched literally (ESCAPE '\').
-std::string EscapeLike(std::string_view text) {
-  std::string escaped;
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') escaped.push_back('\\');
-    escaped.push_back(c);
-  }
-  return escaped;
-}
-
 // The prefix that every path below `directory` starts with.
 std::string DirectoryPrefix(const std::filesystem::path& directory) {
   std::string prefix = directory.string();
@@ -89,39 +80,6 @@ std::string DirectoryPrefix(const std::filesystem::path& directory) {
 std::string DirectoryEnd(std::string prefix) {
   prefix.back() = static_cast<char>('/' + 1);
   return prefix;
-}
-
-// Splits a query into words at whitespace. UTF-8 multi-byte sequences are
-// never split because only ASCII whitespace separates words.
-std::vector<std::string> SplitWords(std::string_view query) {
-  std::vector<std::string> words;
-  std::string current;
-  for (char c : query) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      if (!current.empty()) words.push_back(std::move(current));
-      current.clear();
-    } else {
-      current.push_back(c);
-    }
-  }
-  if (!current.empty()) words.push_back(std::move(current));
-  return words;
-}
-
-// Number of Unicode code points in a UTF-8 string.
-size_t CodePoints(std::string_view text) {
-  return static_cast<size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-std::string QuoteFtsPhrase(std::string_view word) {
-  std::string quoted = "\"";
-  for (char c : word) {
-    if (c == '"') quoted.push_back('"');
-    quoted.push_back(c);
-  }
-  quoted.push_back('"');
-  return quoted;
 }
 
 std::string FlattenTags(const MediaInfo& info) {
@@ -591,9 +549,7 @@ std::vector<TextHit> Catalog::SearchText(std::string_view query, int64_t limit,
     TextHit hit;
     hit.file = ReadFile(statement);
     // bm25 returns lower-is-better negative numbers; map them into (0, 1].
-    double rank = statement.ColumnDouble(18);
-    hit.score = phrases.empty() ? 0.5 : 1.0 - std::exp(rank / 4.0) * 0.5;
-    hit.score = std::clamp(hit.score, 0.01, 1.0);
+    hit.score = phrases.empty() ? 0.5 : ScoreFromBm25(statement.ColumnDouble(18));
     hits.push_back(std::move(hit));
   }
 
