@@ -21,11 +21,14 @@ struct EmbeddingWorkerConfig {
   std::string device = "cpu";
   int batch_size = 8;
   int num_instances = 1;
+  int memory_limit_mb = 16384;  // address-space limit per process; 0 for none
 };
 
 struct TaskWorkerConfig {
   int num_instances = 2;
   int task_timeout = 600;  // seconds a single task may run before it fails
+  int task_cpu_limit = 600;     // CPU seconds (all threads) a single task may use
+  int memory_limit_mb = 4096;   // address-space limit per process; 0 for none
 };
 
 struct ProcessesConfig {

@@ -290,11 +290,14 @@ void ReadProcesses(MappingReader& reader, const std::filesystem::path& base_dir,
   embedding.String("device", &processes->embedding_worker.device, {"cpu", "cuda", "auto"});
   embedding.Int("batch_size", &processes->embedding_worker.batch_size, 1, 1024);
   embedding.Int("num_instances", &processes->embedding_worker.num_instances, 0, 16);
+  embedding.Int("memory_limit_mb", &processes->embedding_worker.memory_limit_mb, 0, 1 << 22);
   embedding.Finish();
 
   MappingReader task = reader.Child("task_worker");
   task.Int("num_instances", &processes->task_worker.num_instances, 1, 64);
   task.Int("task_timeout", &processes->task_worker.task_timeout, 1, 24 * 3600);
+  task.Int("task_cpu_limit", &processes->task_worker.task_cpu_limit, 1, 24 * 3600);
+  task.Int("memory_limit_mb", &processes->task_worker.memory_limit_mb, 0, 1 << 22);
   task.Finish();
   reader.Finish();
 }

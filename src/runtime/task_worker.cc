@@ -11,6 +11,7 @@
 #include "media/init.h"
 #include "queue/task_queue.h"
 #include "runtime/queue_options.h"
+#include "runtime/resource_limits.h"
 #include "runtime/task_executor.h"
 #include "runtime/task_types.h"
 #include "store/catalog.h"
@@ -32,6 +33,8 @@ int RunTaskWorker(const config::Config& config, const ChildIdentity& identity) {
   // malloc arena that keeps freed memory. Two arenas bound what an idle
   // worker keeps without slowing decoding.
   mallopt(M_ARENA_MAX, 2);
+  ApplyMemoryLimit(config.processes.task_worker.memory_limit_mb, identity.process_id);
+  TaskCpuBudget cpu_budget(config.processes.task_worker.task_cpu_limit);
   media::EnsureMediaInitialized();
   ChildSession session(config, identity);
   store::Catalog catalog(config.storage.catalog_path);
@@ -47,19 +50,30 @@ int RunTaskWorker(const config::Config& config, const ChildIdentity& identity) {
   session.SetHeartbeatHook([&] {
     heartbeat_queue.ExtendLeases(session.worker_id());
     double started = task_started_at.load();
-    if (started > 0 && MonotonicSeconds() - started > config.processes.task_worker.task_timeout) {
-      std::string task_id;
-      {
-        std::lock_guard lock(running_mutex);
-        task_id = running_task_id;
-      }
-      std::string message = fmt::format("timed out after {} s (processes.task_worker.task_timeout)",
-                                        config.processes.task_worker.task_timeout);
-      spdlog::error("{}: task {} {}; exiting so a fresh worker takes over", identity.process_id,
-                    task_id, message);
-      heartbeat_queue.Fail(task_id, session.worker_id(), message, /*retryable=*/true);
-      _exit(kExitTaskTimeout);
+    if (started <= 0) return;
+    std::string message;
+    int exit_code = 0;
+    if (TaskCpuBudget::Exceeded()) {
+      message =
+          fmt::format("used more than {} s of CPU time (processes.task_worker.task_cpu_limit)",
+                      cpu_budget.seconds());
+      exit_code = TaskCpuBudget::kExitCpuLimit;
+    } else if (MonotonicSeconds() - started > config.processes.task_worker.task_timeout) {
+      message = fmt::format("timed out after {} s (processes.task_worker.task_timeout)",
+                            config.processes.task_worker.task_timeout);
+      exit_code = kExitTaskTimeout;
+    } else {
+      return;
     }
+    std::string task_id;
+    {
+      std::lock_guard lock(running_mutex);
+      task_id = running_task_id;
+    }
+    spdlog::error("{}: task {} {}; exiting so a fresh worker takes over", identity.process_id,
+                  task_id, message);
+    heartbeat_queue.Fail(task_id, session.worker_id(), message, /*retryable=*/true);
+    _exit(exit_code);
   });
 
   spdlog::info("{} ready, claiming {}", identity.process_id, fmt::join(kTaskWorkerTypes, ", "));
@@ -84,6 +98,7 @@ int RunTaskWorker(const config::Config& config, const ChildIdentity& identity) {
       running_task_id = task.id;
     }
     session.SetCurrentTask(task.id);
+    cpu_budget.Arm();
     task_started_at = MonotonicSeconds();
     double wall_start = MonotonicSeconds();
 
@@ -111,6 +126,7 @@ int RunTaskWorker(const config::Config& config, const ChildIdentity& identity) {
       queue.Fail(task.id, session.worker_id(), error.what(), /*retryable=*/true);
     }
     task_started_at = 0;
+    cpu_budget.Disarm();
     session.SetCurrentTask(std::nullopt);
     if (!follow_ups.empty()) {
       session.Send(ipc::MakeEvent("tasks_queued", {{"task_types", {kTaskThumbnail}}}));
