@@ -14,4 +14,10 @@ namespace msearch {
 // file when it cannot be read.
 std::string SampledContentHash(const std::filesystem::path& path);
 
+// SHA-256 of every byte of the file, read in 1 MiB blocks: the check that
+// two files with equal sampled hashes really are the same content.
+// Returns "sha256:" followed by 64 hex digits. Throws msearch::Error naming
+// the file when it cannot be read.
+std::string FullContentHash(const std::filesystem::path& path);
+
 }  // namespace msearch

@@ -106,5 +106,35 @@ TEST(SampledContentHash, DirectoryRejected) {
   EXPECT_THROW(SampledContentHash(dir.path()), Error);
 }
 
+TEST(FullContentHash, KnownValues) {
+  TempDir dir;
+  // sha256sum of the five bytes "hello".
+  EXPECT_EQ(FullContentHash(Write(dir, "hello", "hello")),
+            "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+  // Three million 'a' bytes span several read blocks.
+  EXPECT_EQ(FullContentHash(Write(dir, "many", std::string(3'000'000, 'a'))),
+            "sha256:2a152c894398719c0570f83fac34ac03a0f6e8e474b995c2403aa5434f7b9dd4");
+}
+
+TEST(FullContentHash, SeesChangesSamplingMisses) {
+  TempDir dir;
+  std::string content = Pattern(10 * kBlock);
+  std::filesystem::path original = Write(dir, "original", content);
+  content[4 * kBlock] ^= 1;  // outside the three sampled blocks
+  std::filesystem::path changed = Write(dir, "changed", content);
+  EXPECT_EQ(SampledContentHash(original), SampledContentHash(changed));
+  EXPECT_NE(FullContentHash(original), FullContentHash(changed));
+}
+
+TEST(FullContentHash, MissingFileNamed) {
+  TempDir dir;
+  try {
+    FullContentHash(dir / "absent.bin");
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("absent.bin"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace msearch
