@@ -212,11 +212,19 @@ UpsertOutcome Catalog::UpsertFileLocked(const FileObservation& observation) {
     Statement& update = Cached(
         "UPDATE files SET size = ?, mtime_ns = ?, inode = ?, device = ?, kind = ?, "
         "directory_id = ?, status = 'pending', error = NULL, content_hash = NULL, "
-        "updated_at = ? WHERE id = ?");
+        "full_hash = NULL, perceptual_hash = NULL, analyzed_at = NULL, updated_at = ? "
+        "WHERE id = ?");
     update.Bind(1, static_cast<int64_t>(observation.size)).Bind(2, observation.mtime_ns);
     update.Bind(3, static_cast<int64_t>(observation.inode));
     update.Bind(4, static_cast<int64_t>(observation.device)).Bind(5, observation.kind);
     update.Bind(6, observation.directory_id).Bind(7, now).Bind(8, outcome.file_id).Run();
+    // What was extracted from the old content must not be found any more.
+    for (const char* sql :
+         {"DELETE FROM segments WHERE file_id = ?", "DELETE FROM texts WHERE file_id = ?",
+          "DELETE FROM fingerprints WHERE file_id = ?",
+          "DELETE FROM embeddings WHERE file_id = ?"}) {
+      Cached(sql).Bind(1, outcome.file_id).Run();
+    }
     outcome.change = FileChange::kModified;
     return outcome;
   }

@@ -94,10 +94,12 @@ END;
 // finding a short recording inside a long one.
 // full_hash is the SHA-256 of the whole file, computed only when two files
 // share a sampled content_hash; perceptual_hash is a 64-bit image hash of a
-// still image or of a video's representative frame.
+// still image or of a video's representative frame. analyzed_at is set once
+// segments, text and fingerprints are extracted, after the probe.
 constexpr std::string_view kVersion2 = R"sql(
 ALTER TABLE files ADD COLUMN full_hash TEXT;
 ALTER TABLE files ADD COLUMN perceptual_hash INTEGER;
+ALTER TABLE files ADD COLUMN analyzed_at REAL;
 
 CREATE TABLE segments (
   id INTEGER PRIMARY KEY,

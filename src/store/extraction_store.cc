@@ -253,11 +253,25 @@ void ExtractionStore::SetFullHash(int64_t file_id, const std::string& full_hash)
       .Run();
 }
 
+std::optional<std::string> ExtractionStore::FullHash(int64_t file_id) {
+  Statement select = db_.Prepare("SELECT full_hash FROM files WHERE id = ?");
+  select.Bind(1, file_id);
+  if (!select.Step()) return std::nullopt;
+  return select.ColumnOptionalText(0);
+}
+
+void ExtractionStore::MarkAnalyzed(int64_t file_id) {
+  db_.Prepare("UPDATE files SET analyzed_at = ? WHERE id = ?")
+      .Bind(1, NowSeconds())
+      .Bind(2, file_id)
+      .Run();
+}
+
 std::vector<int64_t> ExtractionStore::SameContentCandidates(int64_t file_id, uint64_t size,
                                                             const std::string& content_hash) {
   Statement select = db_.Prepare(
       "SELECT id FROM files WHERE content_hash = ? AND size = ? AND id != ? "
-      "AND status = 'indexed' ORDER BY created_at, id");
+      "AND status = 'indexed' AND analyzed_at IS NOT NULL ORDER BY created_at, id");
   select.Bind(1, content_hash).Bind(2, static_cast<int64_t>(size)).Bind(3, file_id);
   std::vector<int64_t> ids;
   while (select.Step()) ids.push_back(select.ColumnInt(0));
@@ -269,7 +283,7 @@ bool ExtractionStore::CopyResults(
     const std::function<std::string(const std::string&)>& thumbnail_for) {
   Transaction transaction(db_);
   Statement source = db_.Prepare(
-      "SELECT content_hash, full_hash, perceptual_hash, thumbnail_path FROM files "
+      "SELECT content_hash, full_hash, perceptual_hash, thumbnail_path, analyzed_at FROM files "
       "WHERE id = ? AND status = 'indexed'");
   source.Bind(1, from_file);
   if (!source.Step()) return false;
@@ -278,18 +292,21 @@ bool ExtractionStore::CopyResults(
   std::optional<int64_t> perceptual_hash = source.ColumnOptionalInt(2);
   std::optional<std::string> thumbnail = source.ColumnOptionalText(3);
   if (thumbnail) thumbnail = thumbnail_for(*thumbnail);
+  std::optional<double> analyzed_at = source.ColumnOptionalDouble(4);
 
   const double now = NowSeconds();
   db_.Prepare(
          "UPDATE files SET status = 'indexed', error = NULL, content_hash = ?, full_hash = ?, "
-         "perceptual_hash = ?, thumbnail_path = ?, indexed_at = ?, updated_at = ? WHERE id = ?")
+         "perceptual_hash = ?, thumbnail_path = ?, analyzed_at = ?, indexed_at = ?, updated_at = ? "
+         "WHERE id = ?")
       .Bind(1, content_hash)
       .Bind(2, full_hash)
       .Bind(3, perceptual_hash)
       .Bind(4, thumbnail)
-      .Bind(5, now)
+      .Bind(5, analyzed_at)
       .Bind(6, now)
-      .Bind(7, to_file)
+      .Bind(7, now)
+      .Bind(8, to_file)
       .Run();
   if (db_.Changes() == 0) return false;
 

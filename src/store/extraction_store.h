@@ -92,8 +92,13 @@ class ExtractionStore {
   void SetPerceptualHash(int64_t file_id, std::optional<uint64_t> hash);
   std::optional<uint64_t> PerceptualHash(int64_t file_id);
   void SetFullHash(int64_t file_id, const std::string& full_hash);
+  std::optional<std::string> FullHash(int64_t file_id);
 
-  // Indexed files other than `file_id` with the same size and sampled
+  // Records that segments, texts and fingerprints of `file_id` are complete
+  // for its current content (files.analyzed_at).
+  void MarkAnalyzed(int64_t file_id);
+
+  // Analysed files other than `file_id` with the same size and sampled
   // content hash, oldest first: candidates for being the same content.
   std::vector<int64_t> SameContentCandidates(int64_t file_id, uint64_t size,
                                              const std::string& content_hash);

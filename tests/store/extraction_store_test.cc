@@ -177,6 +177,25 @@ TEST_F(ExtractionStoreTest, RowsLeaveWithTheirFile) {
   EXPECT_FALSE(store_.Fingerprint(video_).has_value());
 }
 
+TEST_F(ExtractionStoreTest, ModifiedFileLosesExtractedRows) {
+  FileObservation observation = Observe("edited.mp4", 100, 1'000'000'000, 0, "video");
+  int64_t file_id = catalog_.UpsertFile(observation).file_id;
+  std::vector<SegmentRecord> segments = {Segment(0, 0, 5)};
+  store_.ReplaceSegments(file_id, "video", segments);
+  std::vector<TextRecord> texts(1);
+  texts[0].text = "stale caption";
+  store_.ReplaceTexts(file_id, "ocr", texts);
+  store_.SetPerceptualHash(file_id, 42);
+  store_.MarkAnalyzed(file_id);
+
+  observation.size += 10;
+  ASSERT_EQ(catalog_.UpsertFile(observation).change, FileChange::kModified);
+
+  EXPECT_TRUE(store_.Segments(file_id).empty());
+  EXPECT_TRUE(store_.SearchTexts("stale", 10).empty());
+  EXPECT_FALSE(store_.PerceptualHash(file_id).has_value());
+}
+
 TEST_F(ExtractionStoreTest, PerceptualHashKeepsAllBits) {
   store_.SetPerceptualHash(photo_, 0x8000000000000001ull);
   EXPECT_EQ(store_.PerceptualHash(photo_), 0x8000000000000001ull);
@@ -202,6 +221,8 @@ TEST_F(ExtractionStoreTest, CopyResultsDuplicatesEverything) {
   insert.Run();
 
   int64_t copy = AddFile("copy of clip.mp4", "video");
+  EXPECT_TRUE(store_.SameContentCandidates(copy, 100, "s1:same").empty());  // not analysed yet
+  store_.MarkAnalyzed(video_);
   EXPECT_THAT(store_.SameContentCandidates(copy, 100, "s1:same"), ElementsAre(video_));
   EXPECT_TRUE(store_.SameContentCandidates(copy, 101, "s1:same").empty());
 
@@ -213,6 +234,8 @@ TEST_F(ExtractionStoreTest, CopyResultsDuplicatesEverything) {
   ASSERT_TRUE(copied.has_value());
   EXPECT_EQ(copied->status, "indexed");
   EXPECT_EQ(copied->content_hash, "s1:same");
+  EXPECT_EQ(store_.FullHash(copy), "sha256:abc");
+  EXPECT_THAT(store_.SameContentCandidates(video_, 100, "s1:same"), ElementsAre(copy));
   std::optional<MediaInfo> info = catalog_.GetMediaInfo(copy);
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->width, 1280);
