@@ -26,9 +26,9 @@ struct EmbeddingWorkerConfig {
 
 struct TaskWorkerConfig {
   int num_instances = 2;
-  int task_timeout = 600;  // seconds a single task may run before it fails
-  int task_cpu_limit = 600;     // CPU seconds (all threads) a single task may use
-  int memory_limit_mb = 4096;   // address-space limit per process; 0 for none
+  int task_timeout = 600;      // seconds a single task may run before it fails
+  int task_cpu_limit = 600;    // CPU seconds (all threads) a single task may use
+  int memory_limit_mb = 4096;  // address-space limit per process; 0 for none
 };
 
 struct ProcessesConfig {
@@ -97,9 +97,34 @@ struct SupervisorConfig {
   double shutdown_timeout = 5;  // seconds children get to exit before SIGKILL
 };
 
+// Scene segmentation of video tracks.
+struct VideoAnalysisConfig {
+  double min_segment_s = 1.0;
+  double max_segment_s = 30.0;
+  double single_segment_max_s = 6.0;  // videos up to this long are one segment
+  int frames_per_segment = 4;         // frames the image model sees per segment
+  int frame_size = 448;               // shorter side of those frames, in pixels
+};
+
+// Windows of audio tracks for the audio model.
+struct AudioAnalysisConfig {
+  double window_s = 10.0;
+  double hop_s = 10.0;
+  double min_duration_s = 3.0;  // shorter tracks are catalogued, not embedded
+  bool fingerprints = true;     // Chromaprint fingerprints for recording matches
+};
+
+struct OcrConfig {
+  bool enabled = true;
+  std::vector<std::string> languages = {"eng", "chi_sim"};  // Tesseract language packs
+};
+
 struct MediaConfig {
   int thumbnail_size = 320;
   int max_image_megapixels = 100;
+  VideoAnalysisConfig video;
+  AudioAnalysisConfig audio;
+  OcrConfig ocr;
 };
 
 struct Config {

@@ -387,6 +387,40 @@ void ReadRest(MappingReader& root, const std::filesystem::path& base_dir, Config
   MappingReader media = root.Child("media");
   media.Int("thumbnail_size", &config->media.thumbnail_size, 16, 4096);
   media.Int("max_image_megapixels", &config->media.max_image_megapixels, 1, 10000);
+
+  VideoAnalysisConfig& v = config->media.video;
+  MappingReader video = media.Child("video");
+  video.Double("min_segment_s", &v.min_segment_s, 0.1, 600);
+  video.Double("max_segment_s", &v.max_segment_s, 1, 3600);
+  video.Double("single_segment_max_s", &v.single_segment_max_s, 0, 3600);
+  video.Int("frames_per_segment", &v.frames_per_segment, 1, 32);
+  video.Int("frame_size", &v.frame_size, 64, 2048);
+  video.Finish();
+  if (v.max_segment_s < 2 * v.min_segment_s) {
+    errors->push_back(
+        fmt::format("invalid value '{}' for 'media.video.max_segment_s': expected at least twice "
+                    "'media.video.min_segment_s' ({})",
+                    v.max_segment_s, v.min_segment_s));
+  }
+
+  AudioAnalysisConfig& a = config->media.audio;
+  MappingReader audio = media.Child("audio");
+  audio.Double("window_s", &a.window_s, 1, 600);
+  audio.Double("hop_s", &a.hop_s, 0.5, 600);
+  audio.Double("min_duration_s", &a.min_duration_s, 0, 600);
+  audio.Bool("fingerprints", &a.fingerprints);
+  audio.Finish();
+  if (a.hop_s > a.window_s) {
+    errors->push_back(fmt::format(
+        "invalid value '{}' for 'media.audio.hop_s': expected at most 'media.audio.window_s' ({}), "
+        "or audio between windows would never be embedded",
+        a.hop_s, a.window_s));
+  }
+
+  MappingReader ocr = media.Child("ocr");
+  ocr.Bool("enabled", &config->media.ocr.enabled);
+  ocr.StringList("languages", &config->media.ocr.languages);
+  ocr.Finish();
   media.Finish();
 }
 
@@ -461,10 +495,10 @@ Config LoadConfigFile(const std::filesystem::path& file) {
   if (std::filesystem::is_directory(file, error)) {
     // An ifstream opens a directory without error and reads nothing, which
     // would pass for an empty configuration.
-    throw ConfigError(fmt::format(
-        "configuration file '{}' is a directory; give the path of a YAML file such as "
-        "config/config.yml",
-        file.string()));
+    throw ConfigError(
+        fmt::format("configuration file '{}' is a directory; give the path of a YAML file such as "
+                    "config/config.yml",
+                    file.string()));
   }
   std::ifstream stream(file);
   if (!stream) {

@@ -269,5 +269,24 @@ TEST(ConfigErrors, IsMsearchError) {
   }
 }
 
+TEST(ConfigErrors, SegmentLengthsMustLeaveRoom) {
+  std::string message =
+      ParseError("media:\n  video:\n    min_segment_s: 10\n    max_segment_s: 15\n");
+  EXPECT_MENTIONS(message, "'media.video.max_segment_s'");
+  EXPECT_MENTIONS(message, "at least twice 'media.video.min_segment_s' (10)");
+}
+
+TEST(ConfigErrors, AudioHopLongerThanWindow) {
+  std::string message = ParseError("media:\n  audio:\n    window_s: 5\n    hop_s: 8\n");
+  EXPECT_MENTIONS(message, "'media.audio.hop_s'");
+  EXPECT_MENTIONS(message, "at most 'media.audio.window_s' (5)");
+}
+
+TEST(ConfigErrors, UnknownOcrKeySuggestsNearest) {
+  std::string message = ParseError("media:\n  ocr:\n    language: [eng]\n");
+  EXPECT_MENTIONS(message, "unknown key 'media.ocr.language'");
+  EXPECT_MENTIONS(message, "did you mean 'media.ocr.languages'?");
+}
+
 }  // namespace
 }  // namespace msearch::config

@@ -33,9 +33,13 @@ void ExpectSameConfig(const Config& actual, const Config& expected) {
   EXPECT_EQ(embedding.device, expected.processes.embedding_worker.device);
   EXPECT_EQ(embedding.batch_size, expected.processes.embedding_worker.batch_size);
   EXPECT_EQ(embedding.num_instances, expected.processes.embedding_worker.num_instances);
-  EXPECT_EQ(actual.processes.task_worker.num_instances,
-            expected.processes.task_worker.num_instances);
-  EXPECT_EQ(actual.processes.task_worker.task_timeout, expected.processes.task_worker.task_timeout);
+  EXPECT_EQ(embedding.memory_limit_mb, expected.processes.embedding_worker.memory_limit_mb);
+  const auto& task = actual.processes.task_worker;
+  const auto& expected_task = expected.processes.task_worker;
+  EXPECT_EQ(task.num_instances, expected_task.num_instances);
+  EXPECT_EQ(task.task_timeout, expected_task.task_timeout);
+  EXPECT_EQ(task.task_cpu_limit, expected_task.task_cpu_limit);
+  EXPECT_EQ(task.memory_limit_mb, expected_task.memory_limit_mb);
 
   const auto& queue = actual.ipc.task_queue;
   const auto& expected_queue = expected.ipc.task_queue;
@@ -82,6 +86,21 @@ void ExpectSameConfig(const Config& actual, const Config& expected) {
 
   EXPECT_EQ(actual.media.thumbnail_size, expected.media.thumbnail_size);
   EXPECT_EQ(actual.media.max_image_megapixels, expected.media.max_image_megapixels);
+  const auto& video = actual.media.video;
+  const auto& expected_video = expected.media.video;
+  EXPECT_EQ(video.min_segment_s, expected_video.min_segment_s);
+  EXPECT_EQ(video.max_segment_s, expected_video.max_segment_s);
+  EXPECT_EQ(video.single_segment_max_s, expected_video.single_segment_max_s);
+  EXPECT_EQ(video.frames_per_segment, expected_video.frames_per_segment);
+  EXPECT_EQ(video.frame_size, expected_video.frame_size);
+  const auto& audio = actual.media.audio;
+  const auto& expected_audio = expected.media.audio;
+  EXPECT_EQ(audio.window_s, expected_audio.window_s);
+  EXPECT_EQ(audio.hop_s, expected_audio.hop_s);
+  EXPECT_EQ(audio.min_duration_s, expected_audio.min_duration_s);
+  EXPECT_EQ(audio.fingerprints, expected_audio.fingerprints);
+  EXPECT_EQ(actual.media.ocr.enabled, expected.media.ocr.enabled);
+  EXPECT_EQ(actual.media.ocr.languages, expected.media.ocr.languages);
 }
 
 TEST(ShippedConfig, LoadsAndEqualsDefaults) {
@@ -169,9 +188,12 @@ processes:
     device: cuda
     batch_size: 32
     num_instances: 3
+    memory_limit_mb: 2048
   task_worker:
     num_instances: 5
     task_timeout: 120
+    task_cpu_limit: 90
+    memory_limit_mb: 1024
 ipc:
   task_queue:
     path: q/queue.db
@@ -217,6 +239,20 @@ supervisor:
 media:
   thumbnail_size: 256
   max_image_megapixels: 50
+  video:
+    min_segment_s: 2
+    max_segment_s: 20
+    single_segment_max_s: 4
+    frames_per_segment: 2
+    frame_size: 336
+  audio:
+    window_s: 7
+    hop_s: 5
+    min_duration_s: 1.5
+    fingerprints: false
+  ocr:
+    enabled: false
+    languages: [eng, deu]
 )yaml";
   Config config = ParseConfig(yaml, "all.yml", "/base");
   const auto& monitor = config.processes.file_monitor;
@@ -231,6 +267,9 @@ media:
   EXPECT_EQ(config.processes.embedding_worker.num_instances, 3);
   EXPECT_EQ(config.processes.task_worker.num_instances, 5);
   EXPECT_EQ(config.processes.task_worker.task_timeout, 120);
+  EXPECT_EQ(config.processes.task_worker.task_cpu_limit, 90);
+  EXPECT_EQ(config.processes.task_worker.memory_limit_mb, 1024);
+  EXPECT_EQ(config.processes.embedding_worker.memory_limit_mb, 2048);
 
   const auto& queue = config.ipc.task_queue;
   EXPECT_EQ(queue.path, "/base/q/queue.db");
@@ -273,6 +312,17 @@ media:
   EXPECT_DOUBLE_EQ(supervisor.shutdown_timeout, 2.5);
   EXPECT_EQ(config.media.thumbnail_size, 256);
   EXPECT_EQ(config.media.max_image_megapixels, 50);
+  EXPECT_DOUBLE_EQ(config.media.video.min_segment_s, 2);
+  EXPECT_DOUBLE_EQ(config.media.video.max_segment_s, 20);
+  EXPECT_DOUBLE_EQ(config.media.video.single_segment_max_s, 4);
+  EXPECT_EQ(config.media.video.frames_per_segment, 2);
+  EXPECT_EQ(config.media.video.frame_size, 336);
+  EXPECT_DOUBLE_EQ(config.media.audio.window_s, 7);
+  EXPECT_DOUBLE_EQ(config.media.audio.hop_s, 5);
+  EXPECT_DOUBLE_EQ(config.media.audio.min_duration_s, 1.5);
+  EXPECT_FALSE(config.media.audio.fingerprints);
+  EXPECT_FALSE(config.media.ocr.enabled);
+  EXPECT_EQ(config.media.ocr.languages, (std::vector<std::string>{"eng", "deu"}));
 }
 
 TEST(ParseConfig, ExtensionsNormalized) {
