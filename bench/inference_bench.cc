@@ -1,0 +1,194 @@
+// Speed of the inference engine on a random-weight CLIP checkpoint at real
+// size (ViT-B/32 unless --model names another folder):
+// - peak sgemm: GFLOP/s of one 2048^3 cblas_sgemm with OpenBLAS's own threads,
+//   the ceiling for the GEMM-bound towers;
+// - images/s of ClipModel::ImageEmbeddings at batch 1 and 16, with the
+//   GFLOP/s this reaches (FLOPs counted from the config);
+// - text latency of TextEmbeddings for one 12-token text padded to 77, and
+//   texts/s for a batch of 16 such texts.
+// Each figure is the median, minimum and maximum of --runs timed runs after
+// one warm-up run.
+//
+// Usage: inference_bench [--model DIR] [--threads N] [--runs R]
+//        [--cache-dir DIR]
+// Without --model the benchmark writes the checkpoint (605 MB) to
+// --cache-dir (default: the system temporary folder) once and reuses it.
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <cblas.h>
+#include <fmt/format.h>
+
+#include "inference/checkpoint_layout.h"
+#include "inference/clip_model.h"
+#include "inference/linear.h"
+#include "inference/random_checkpoint.h"
+#include "support/bench_stats.h"
+#include "support/machine_info.h"
+
+namespace msearch::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using inference::ClipModel;
+using inference::EngineOptions;
+using inference::Tensor;
+using inference::TextBatch;
+
+struct Settings {
+  fs::path model;
+  fs::path cache_dir = fs::temp_directory_path() / "msearch_bench_models";
+  int threads = 2;
+  int runs = 5;
+};
+
+double Seconds(std::chrono::steady_clock::duration duration) {
+  return std::chrono::duration<double>(duration).count();
+}
+
+// Times `body` `runs` times after one warm-up call; returns seconds per call.
+template <typename Body>
+std::vector<double> TimeRuns(int runs, Body&& body) {
+  body();
+  std::vector<double> seconds;
+  for (int run = 0; run < runs; ++run) {
+    auto start = std::chrono::steady_clock::now();
+    body();
+    seconds.push_back(Seconds(std::chrono::steady_clock::now() - start));
+  }
+  return seconds;
+}
+
+// `count` divided by each duration: a rate per second.
+std::vector<double> Rates(const std::vector<double>& seconds, double count) {
+  std::vector<double> rates;
+  for (double value : seconds) rates.push_back(count / value);
+  return rates;
+}
+
+// Each duration times `factor`.
+std::vector<double> Scaled(const std::vector<double>& seconds, double factor) {
+  std::vector<double> scaled;
+  for (double value : seconds) scaled.push_back(value * factor);
+  return scaled;
+}
+
+void PeakSgemm(int threads, int runs) {
+  constexpr int kSize = 2048;
+  std::vector<float> a(static_cast<size_t>(kSize) * kSize, 0.5f);
+  std::vector<float> b(a.size(), 0.25f);
+  std::vector<float> c(a.size());
+  const double flops = 2.0 * kSize * kSize * kSize;
+  for (int count : {1, threads}) {
+    openblas_set_num_threads(count);
+    std::vector<double> seconds = TimeRuns(runs, [&] {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, kSize, kSize, kSize, 1.0f, a.data(),
+                  kSize, b.data(), kSize, 0.0f, c.data(), kSize);
+    });
+    PrintRow(fmt::format("peak sgemm 2048^3, {} thread(s)", count),
+             Summarize(Rates(seconds, flops * 1e-9)), "GFLOP/s", 1);
+    if (count == threads) break;
+  }
+  inference::UseSingleThreadedBlas();
+}
+
+// Multiply-adds of one image through the vision tower, times two.
+double VisionFlops(const inference::VisionConfig& config, int projection_dim) {
+  const double tokens = config.num_positions();
+  const double width = config.hidden_size;
+  const double inner = config.intermediate_size;
+  const double patch_values = config.num_channels * config.patch_size * config.patch_size;
+  double macs = config.num_patches() * patch_values * width;
+  const double per_layer = tokens * width * 4 * width     // q, k, v, out
+                           + 2 * tokens * tokens * width  // scores and context
+                           + 2 * tokens * width * inner;  // MLP
+  macs += config.num_hidden_layers * per_layer + width * projection_dim;
+  return 2 * macs;
+}
+
+void BenchImages(ClipModel& model, int batch, int runs) {
+  const int size = model.config().vision.image_size;
+  std::vector<float> pixels(static_cast<size_t>(batch) * 3 * size * size);
+  std::mt19937 generator(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (float& value : pixels) value = normal(generator);
+
+  // Enough images per timed run to last a few hundred milliseconds.
+  const int calls = std::max(1, 16 / batch);
+  std::vector<double> seconds = TimeRuns(runs, [&] {
+    for (int call = 0; call < calls; ++call) model.ImageEmbeddings(pixels, batch);
+  });
+  const double images = static_cast<double>(calls) * batch;
+  PrintRow(fmt::format("images, batch {}", batch), Summarize(Rates(seconds, images)), "images/s",
+           1);
+  const double flops = VisionFlops(model.config().vision, model.config().projection_dim);
+  PrintRow(fmt::format("vision GFLOP/s, batch {}", batch),
+           Summarize(Rates(seconds, images * flops * 1e-9)), "GFLOP/s", 1);
+}
+
+void BenchTexts(ClipModel& model, int batch, int runs) {
+  constexpr int kLength = 77;
+  constexpr int kTokens = 12;
+  std::vector<int64_t> ids(static_cast<size_t>(batch) * kLength, 49407);
+  std::vector<int64_t> mask(ids.size(), 0);
+  for (int text = 0; text < batch; ++text) {
+    for (int t = 0; t < kTokens; ++t) {
+      ids[text * kLength + t] = t == 0 ? 49406 : (t == kTokens - 1 ? 49407 : 320 + 17 * t + text);
+      mask[text * kLength + t] = 1;
+    }
+  }
+  TextBatch texts{batch, kLength, ids, mask, {}};
+  const int calls = batch == 1 ? 20 : 2;
+  std::vector<double> seconds = TimeRuns(runs, [&] {
+    for (int call = 0; call < calls; ++call) model.TextEmbeddings(texts);
+  });
+  if (batch == 1) {
+    PrintRow("text latency, 12 tokens", Summarize(Scaled(seconds, 1e3 / calls)), "ms", 2);
+  } else {
+    PrintRow(fmt::format("texts, batch {}", batch),
+             Summarize(Rates(seconds, static_cast<double>(calls) * batch)), "texts/s", 1);
+  }
+}
+
+fs::path EnsureCheckpoint(const Settings& settings) {
+  if (!settings.model.empty()) return settings.model;
+  const fs::path dir = settings.cache_dir / "clip-vit-b32";
+  if (!fs::exists(dir / "model.safetensors")) {
+    std::printf("writing a random ViT-B/32 checkpoint to %s\n", dir.c_str());
+    inference::WriteRandomCheckpoint(dir, inference::PresetConfig("clip-vit-b32"), 1);
+  }
+  return dir;
+}
+
+}  // namespace
+}  // namespace msearch::bench
+
+int main(int argc, char** argv) {
+  using namespace msearch::bench;
+  Settings settings;
+  CLI::App app{"Inference engine speed on a random ViT-B/32 CLIP checkpoint"};
+  app.add_option("--model", settings.model, "model folder (default: a random ViT-B/32)");
+  app.add_option("--threads", settings.threads, "engine threads")->check(CLI::Range(1, 256));
+  app.add_option("--runs", settings.runs, "timed runs per figure")->check(CLI::Range(1, 1000));
+  app.add_option("--cache-dir", settings.cache_dir, "where the random checkpoint is kept");
+  CLI11_PARSE(app, argc, argv);
+
+  std::printf("%s\n", DescribeMachine().c_str());
+  const fs::path model_dir = EnsureCheckpoint(settings);
+  auto model = ClipModel::Load(model_dir, EngineOptions{.num_threads = settings.threads});
+  std::printf("model %s, %d threads\n", model_dir.c_str(), settings.threads);
+
+  PrintTableHeader("figure");
+  PeakSgemm(settings.threads, settings.runs);
+  BenchImages(*model, 1, settings.runs);
+  BenchImages(*model, 16, settings.runs);
+  BenchTexts(*model, 1, settings.runs);
+  BenchTexts(*model, 16, settings.runs);
+  return 0;
+}

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "inference/linear.h"
+#include "inference/safetensors.h"
+
+namespace msearch::inference {
+
+struct LayerNormWeights {
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+};
+
+// Float32 views of a checkpoint's tensors, checked against the shapes the
+// config implies. F32 tensors are used in place in the mapping; F16, BF16 and
+// F64 ones are converted once and kept here. Pointers stay valid as long as
+// the store. Errors throw ModelError naming the file and the tensor.
+class WeightStore {
+ public:
+  explicit WeightStore(std::shared_ptr<const SafetensorsFile> file);
+
+  // The data of `name`, which must have exactly `expected_shape`.
+  const float* Get(const std::string& name, const std::vector<int64_t>& expected_shape);
+
+  // A scalar stored with shape [] or [1].
+  float Scalar(const std::string& name);
+
+  // `prefix`.weight [out, in] and, when `with_bias`, `prefix`.bias [out].
+  LinearWeights Linear(const std::string& prefix, int out_features, int in_features,
+                       bool with_bias = true);
+
+  // `prefix`.weight and `prefix`.bias, both [width].
+  LayerNormWeights LayerNorm(const std::string& prefix, int width);
+
+  // Bytes of converted copies (0 for an all-F32 checkpoint).
+  size_t converted_bytes() const { return converted_bytes_; }
+
+  // Tensors never requested through this store, for a log line.
+  size_t CountUnused() const;
+
+  const SafetensorsFile& file() const { return *file_; }
+
+ private:
+  const TensorInfo& Find(const std::string& name);
+
+  std::shared_ptr<const SafetensorsFile> file_;
+  std::deque<std::vector<float>> converted_;
+  std::vector<std::string> used_;
+  size_t converted_bytes_ = 0;
+};
+
+}  // namespace msearch::inference
