@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "inference/clap_checkpoint_layout.h"
 #include "inference/model_error.h"
 
 namespace msearch::inference {
@@ -69,6 +70,30 @@ nlohmann::json EncoderJson(const EncoderConfig& config, int projection_dim) {
 
 std::vector<TensorSpec> CheckpointLayout(const ModelConfig& config) {
   std::vector<TensorSpec> specs;
+  if (config.architecture == Architecture::kClap) {
+    const RobertaTextConfig& text = config.roberta_text;
+    specs.push_back({"logit_scale_a", {}, TensorRole::kLogitScale});
+    specs.push_back({"logit_scale_t", {}, TensorRole::kLogitScale});
+    specs.push_back({"text_model.embeddings.word_embeddings.weight",
+                     {text.vocab_size, text.hidden_size},
+                     TensorRole::kEmbedding});
+    specs.push_back({"text_model.embeddings.position_embeddings.weight",
+                     {text.max_position_embeddings, text.hidden_size},
+                     TensorRole::kEmbedding});
+    specs.push_back({"text_model.embeddings.token_type_embeddings.weight",
+                     {text.type_vocab_size, text.hidden_size},
+                     TensorRole::kEmbedding});
+    specs.push_back({"text_model.embeddings.position_ids",
+                     {1, text.max_position_embeddings},
+                     TensorRole::kPositionIds});
+    AddNorm(specs, "text_model.embeddings.LayerNorm", text.hidden_size);
+    AddBertEncoder(specs, "text_model", text);
+    AddLinear(specs, "text_model.pooler.dense", text.hidden_size, text.hidden_size);
+    AddLinear(specs, "text_projection.linear1", config.projection_dim, text.hidden_size);
+    AddLinear(specs, "text_projection.linear2", config.projection_dim, config.projection_dim);
+    AddClapAudioLayout(specs, config);
+    return specs;
+  }
   specs.push_back({"logit_scale", {}, TensorRole::kLogitScale});
 
   if (config.architecture == Architecture::kClip) {
@@ -124,6 +149,28 @@ std::vector<TensorSpec> CheckpointLayout(const ModelConfig& config) {
 }
 
 nlohmann::json ConfigToJson(const ModelConfig& config) {
+  if (config.architecture == Architecture::kClap) {
+    const RobertaTextConfig& t = config.roberta_text;
+    nlohmann::json text = EncoderJson(t, config.projection_dim);
+    text["vocab_size"] = t.vocab_size;
+    text["max_position_embeddings"] = t.max_position_embeddings;
+    text["type_vocab_size"] = t.type_vocab_size;
+    text["position_embedding_type"] = "absolute";
+    text["pad_token_id"] = t.pad_token_id;
+    text["bos_token_id"] = 0;
+    text["eos_token_id"] = 2;
+    text["projection_hidden_act"] = ActivationName(config.projection_hidden_act);
+    text["model_type"] = "clap_text_model";
+    return {{"architectures", {ArchitectureName(config.architecture)}},
+            {"model_type", ModelTypeName(config.architecture)},
+            {"projection_dim", config.projection_dim},
+            {"projection_hidden_act", ActivationName(config.projection_hidden_act)},
+            {"logit_scale_init_value", ShortestDecimal(config.logit_scale_init_value)},
+            {"initializer_factor", 1.0},
+            {"torch_dtype", "float32"},
+            {"text_config", text},
+            {"audio_config", ClapAudioConfigJson(config)}};
+  }
   const bool clip = config.architecture == Architecture::kClip;
   nlohmann::json text;
   if (clip) {
@@ -164,7 +211,8 @@ nlohmann::json ConfigToJson(const ModelConfig& config) {
 }
 
 std::vector<std::string> PresetNames() {
-  return {"clip-vit-b32", "clip-vit-b16", "chinese-clip-vit-b16"};
+  return {"clip-vit-b32", "clip-vit-b16", "chinese-clip-vit-b16", "clap-htsat-unfused",
+          "clap-htsat-fused"};
 }
 
 ModelConfig PresetConfig(std::string_view name) {
@@ -187,6 +235,14 @@ ModelConfig PresetConfig(std::string_view name) {
     config.bert_text.hidden_act = Activation::kGelu;
     config.bert_text.layer_norm_eps = 1e-12f;
     config.vision.patch_size = 16;
+    return config;
+  }
+  if (name == "clap-htsat-unfused" || name == "clap-htsat-fused") {
+    // RoBERTa-base text tower and the HTSAT-tiny audio tower: the defaults
+    // of RobertaTextConfig and HtsatAudioConfig.
+    config.architecture = Architecture::kClap;
+    config.logit_scale_init_value = 1.0f / 0.07f;
+    config.audio.enable_fusion = name == "clap-htsat-fused";
     return config;
   }
   throw ModelError(fmt::format("unknown checkpoint preset '{}'; presets: {}", name,

@@ -26,6 +26,11 @@ Tensor EmbeddingModel::EmbedAudio(std::span<const float> /*features*/, int /*bat
   throw ModelError(fmt::format("model family '{}' does not embed audio", info().family));
 }
 
+WaveformEmbeddings EmbeddingModel::EmbedWaveform(std::span<const float> /*samples*/,
+                                                 int /*sample_rate*/) {
+  throw ModelError(fmt::format("model family '{}' does not embed audio", info().family));
+}
+
 void L2NormalizeRows(Tensor& embeddings) {
   if (embeddings.shape.empty()) return;
   for (int64_t row = 0; row < embeddings.shape[0]; ++row) {

@@ -26,6 +26,21 @@ struct ModelInfo {
   int embedding_dim = 0;             // projection_dim
   int image_size = 0;                // pixel_values are [batch, 3, image_size, image_size]
   int max_text_length = 0;           // positions of the text tower
+  int audio_sample_rate = 0;         // Hz of the waveforms EmbedWaveform takes; 0 without audio
+};
+
+// A span of a waveform that one audio embedding covers, in seconds from the
+// start of the waveform.
+struct AudioSegment {
+  double start_seconds = 0;
+  double end_seconds = 0;
+};
+
+// Embeddings of one waveform: row i of `embeddings` [segments, embedding_dim]
+// covers segments[i].
+struct WaveformEmbeddings {
+  Tensor embeddings;
+  std::vector<AudioSegment> segments;
 };
 
 // A model that maps inputs of several modalities into one shared embedding
@@ -58,6 +73,12 @@ class EmbeddingModel {
   // L2-normalised audio embeddings of audio features. The default throws
   // ModelError for models without an audio tower.
   virtual Tensor EmbedAudio(std::span<const float> features, int batch);
+
+  // L2-normalised embeddings of a mono waveform of any length at
+  // info().audio_sample_rate, one per window the model's fixed input length
+  // splits it into. The default throws ModelError for models without an
+  // audio tower.
+  virtual WaveformEmbeddings EmbedWaveform(std::span<const float> samples, int sample_rate);
 
   // exp(logit_scale): the factor the reference multiplies cosine similarities
   // by to get logits.

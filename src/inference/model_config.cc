@@ -50,6 +50,40 @@ class ConfigReader {
     return value->get<std::string>();
   }
 
+  bool Bool(const char* key, bool fallback) const {
+    const json* value = Find(key);
+    if (value == nullptr) return fallback;
+    if (!value->is_boolean()) {
+      throw ModelError(
+          fmt::format("{}.{} is {}, expected true or false", location_, key, value->dump()));
+    }
+    return value->get<bool>();
+  }
+
+  // A list of positive integers, or one integer standing for `scalar_count`
+  // copies of itself (configs write patch_stride as 4 or [4, 4]).
+  std::vector<int> IntList(const char* key, const std::vector<int>& fallback,
+                           size_t scalar_count = 0) const {
+    const json* value = Find(key);
+    if (value == nullptr) return fallback;
+    if (value->is_number_integer() && scalar_count > 0) {
+      return std::vector<int>(scalar_count, Int(key, 1));
+    }
+    if (!value->is_array() || value->empty()) {
+      throw ModelError(fmt::format("{}.{} is {}, expected a non-empty list of integers", location_,
+                                   key, value->dump()));
+    }
+    std::vector<int> values;
+    for (const json& item : *value) {
+      if (!item.is_number_integer() || item.get<int64_t>() < 1 || item.get<int64_t>() > (1 << 24)) {
+        throw ModelError(
+            fmt::format("{}.{} is {}, expected positive integers", location_, key, value->dump()));
+      }
+      values.push_back(item.get<int>());
+    }
+    return values;
+  }
+
   const std::string& location() const { return location_; }
 
  private:
@@ -101,7 +135,8 @@ json SubConfig(const json& document, const std::string& name, const std::string&
 }
 
 Architecture DetectArchitecture(const json& document, const std::string& source) {
-  const std::string supported = "CLIPModel (model_type clip), ChineseCLIPModel (chinese_clip)";
+  const std::string supported =
+      "CLIPModel (model_type clip), ChineseCLIPModel (chinese_clip), ClapModel (clap)";
   auto architectures = document.find("architectures");
   if (architectures != document.end() && architectures->is_array() && !architectures->empty()) {
     std::vector<std::string> names;
@@ -109,6 +144,7 @@ Architecture DetectArchitecture(const json& document, const std::string& source)
       if (!name.is_string()) continue;
       if (name == "CLIPModel") return Architecture::kClip;
       if (name == "ChineseCLIPModel") return Architecture::kChineseClip;
+      if (name == "ClapModel") return Architecture::kClap;
       names.push_back(name.get<std::string>());
     }
     throw ModelError(fmt::format("{}: unsupported architecture {}; supported: {}", source,
@@ -118,6 +154,7 @@ Architecture DetectArchitecture(const json& document, const std::string& source)
   if (model_type != document.end() && model_type->is_string()) {
     if (*model_type == "clip") return Architecture::kClip;
     if (*model_type == "chinese_clip") return Architecture::kChineseClip;
+    if (*model_type == "clap") return Architecture::kClap;
     throw ModelError(fmt::format("{}: unsupported model_type '{}'; supported: {}", source,
                                  model_type->get<std::string>(), supported));
   }
@@ -126,14 +163,136 @@ Architecture DetectArchitecture(const json& document, const std::string& source)
                   source, supported));
 }
 
+void CheckAbsolutePositions(const ConfigReader& reader) {
+  std::string position_type = reader.String("position_embedding_type", "absolute");
+  if (position_type != "absolute") {
+    throw ModelError(fmt::format("{}.position_embedding_type is '{}'; only 'absolute' is supported",
+                                 reader.location(), position_type));
+  }
+}
+
+void ReadHtsatAudio(const ConfigReader& reader, HtsatAudioConfig& audio) {
+  audio.num_mel_bins = reader.Int("num_mel_bins", audio.num_mel_bins);
+  audio.spec_size = reader.Int("spec_size", audio.spec_size);
+  audio.patch_size = reader.Int("patch_size", audio.patch_size);
+  const std::vector<int> stride = reader.IntList("patch_stride", {4, 4}, 2);
+  audio.patch_embeds_hidden_size =
+      reader.Int("patch_embeds_hidden_size", audio.patch_embeds_hidden_size);
+  audio.patch_embed_input_channels =
+      reader.Int("patch_embed_input_channels", audio.patch_embed_input_channels);
+  audio.depths = reader.IntList("depths", audio.depths);
+  audio.num_attention_heads = reader.IntList("num_attention_heads", audio.num_attention_heads);
+  audio.window_size = reader.Int("window_size", audio.window_size);
+  audio.mlp_ratio = reader.Float("mlp_ratio", audio.mlp_ratio);
+  audio.qkv_bias = reader.Bool("qkv_bias", audio.qkv_bias);
+  audio.enable_fusion = reader.Bool("enable_fusion", audio.enable_fusion);
+  audio.enable_patch_layer_norm =
+      reader.Bool("enable_patch_layer_norm", audio.enable_patch_layer_norm);
+  audio.aff_block_r = reader.Int("aff_block_r", audio.aff_block_r);
+  audio.hidden_size = reader.Int("hidden_size", audio.hidden_size);
+  audio.layer_norm_eps = reader.Float("layer_norm_eps", audio.layer_norm_eps);
+  audio.hidden_act =
+      ParseActivation(reader.String("hidden_act", std::string(ActivationName(audio.hidden_act))),
+                      reader.location() + ".hidden_act");
+
+  const std::string& where = reader.location();
+  if (stride.size() != 2 || stride[0] != stride[1] || stride[0] != audio.patch_size) {
+    throw ModelError(fmt::format(
+        "{}: patch_stride {} with patch_size {} is not supported; HTSAT checkpoints use "
+        "non-overlapping square patches (stride equal to patch_size)",
+        where, fmt::join(stride, ","), audio.patch_size));
+  }
+  audio.patch_stride = stride[0];
+
+  if (audio.depths.size() != audio.num_attention_heads.size()) {
+    throw ModelError(fmt::format("{}: depths has {} stages but num_attention_heads has {}", where,
+                                 audio.depths.size(), audio.num_attention_heads.size()));
+  }
+  for (int stage = 0; stage < audio.num_stages(); ++stage) {
+    if (audio.StageWidth(stage) % audio.num_attention_heads[stage] != 0) {
+      throw ModelError(fmt::format("{}: stage {} width {} is not divisible by its {} heads", where,
+                                   stage, audio.StageWidth(stage),
+                                   audio.num_attention_heads[stage]));
+    }
+  }
+  if (audio.StageWidth(audio.num_stages() - 1) != audio.hidden_size) {
+    throw ModelError(fmt::format(
+        "{}: hidden_size {} differs from the last stage width {} (patch_embeds_hidden_size * "
+        "2^(stages - 1))",
+        where, audio.hidden_size, audio.StageWidth(audio.num_stages() - 1)));
+  }
+  if (audio.spec_size % audio.num_mel_bins != 0 || audio.spec_size < audio.num_mel_bins) {
+    throw ModelError(fmt::format("{}: spec_size {} is not a multiple of num_mel_bins {}", where,
+                                 audio.spec_size, audio.num_mel_bins));
+  }
+  if (!(audio.layer_norm_eps > 0) || !(audio.mlp_ratio > 0)) {
+    throw ModelError(fmt::format("{}: layer_norm_eps and mlp_ratio must be positive", where));
+  }
+
+  std::string fusion_type = reader.String("fusion_type", "aff_2d");
+  if (audio.enable_fusion && fusion_type != "aff_2d") {
+    throw ModelError(fmt::format(
+        "{}.fusion_type is '{}'; only the 2-D attentional feature fusion ('aff_2d' or null) is "
+        "supported",
+        where, fusion_type));
+  }
+}
+
+ModelConfig ParseClapConfig(const json& document, const std::string& source) {
+  ModelConfig config;
+  config.architecture = Architecture::kClap;
+  ConfigReader top(document, source);
+  config.projection_dim = top.Int("projection_dim", config.projection_dim);
+  // ClapConfig stores the logit scale factor itself (1 / 0.07), not its log.
+  config.logit_scale_init_value = top.Float("logit_scale_init_value", 1.0f / 0.07f);
+  config.projection_hidden_act = ParseActivation(top.String("projection_hidden_act", "relu"),
+                                                 source + " projection_hidden_act");
+
+  json text = SubConfig(document, "text_config", source);
+  ConfigReader text_reader(text, source + " text_config");
+  RobertaTextConfig& roberta = config.roberta_text;
+  ReadEncoder(text_reader, roberta);
+  roberta.vocab_size = text_reader.Int("vocab_size", roberta.vocab_size);
+  roberta.max_position_embeddings =
+      text_reader.Int("max_position_embeddings", roberta.max_position_embeddings);
+  roberta.type_vocab_size = text_reader.Int("type_vocab_size", roberta.type_vocab_size);
+  roberta.pad_token_id = text_reader.Int("pad_token_id", roberta.pad_token_id, 0);
+  CheckAbsolutePositions(text_reader);
+  if (roberta.max_position_embeddings <= roberta.pad_token_id + 1) {
+    throw ModelError(fmt::format(
+        "{} text_config: max_position_embeddings {} leaves no position after pad_token_id {}",
+        source, roberta.max_position_embeddings, roberta.pad_token_id));
+  }
+
+  json audio = SubConfig(document, "audio_config", source);
+  ReadHtsatAudio(ConfigReader(audio, source + " audio_config"), config.audio);
+  return config;
+}
+
 }  // namespace
 
 std::string_view ArchitectureName(Architecture architecture) {
-  return architecture == Architecture::kClip ? "CLIPModel" : "ChineseCLIPModel";
+  switch (architecture) {
+    case Architecture::kClip:
+      return "CLIPModel";
+    case Architecture::kChineseClip:
+      return "ChineseCLIPModel";
+    case Architecture::kClap:
+      return "ClapModel";
+  }
+  return "unknown";
 }
 
 std::string_view ModelTypeName(Architecture architecture) {
-  return architecture == Architecture::kClip ? "clip" : "chinese_clip";
+  switch (architecture) {
+    case Architecture::kClip:
+      return "clip";
+    case Architecture::kChineseClip:
+      return "chinese_clip";
+    case Architecture::kClap:
+      return "clap";
+  }
+  return "unknown";
 }
 
 ModelConfig ParseModelConfig(const json& document, const std::string& source) {
@@ -142,6 +301,7 @@ ModelConfig ParseModelConfig(const json& document, const std::string& source) {
   }
   ModelConfig config;
   config.architecture = DetectArchitecture(document, source);
+  if (config.architecture == Architecture::kClap) return ParseClapConfig(document, source);
   ConfigReader top(document, source);
   config.projection_dim = top.Int("projection_dim", config.projection_dim);
   config.logit_scale_init_value =

@@ -1,5 +1,6 @@
 #include "inference/model_loader.h"
 
+#include "inference/clap_model.h"
 #include "inference/clip_model.h"
 #include "inference/model_config.h"
 
@@ -13,6 +14,8 @@ std::unique_ptr<EmbeddingModel> LoadEmbeddingModel(const std::filesystem::path& 
     case Architecture::kClip:
     case Architecture::kChineseClip:
       return ClipModel::Load(dir, options);
+    case Architecture::kClap:
+      return ClapModel::Load(dir, options);
   }
   return nullptr;
 }

@@ -62,6 +62,16 @@ float Draw(const TensorSpec& spec, Random& random) {
       return static_cast<float>(0.05 * random.Normal());
     case TensorRole::kLogitScale:
       return static_cast<float>(2.4 + 0.8 * random.Uniform());
+    case TensorRole::kBatchNormMean:
+      return static_cast<float>(0.1 * random.Normal());
+    case TensorRole::kBatchNormVariance:
+      return static_cast<float>(0.5 + random.Uniform());
+    case TensorRole::kMelMean:
+      return static_cast<float>(-60.0 + 40.0 * random.Uniform());
+    case TensorRole::kMelVariance:
+      return static_cast<float>(150.0 + 450.0 * random.Uniform());
+    case TensorRole::kPositionBias:
+      return static_cast<float>(0.5 * random.Normal());
     case TensorRole::kPositionIds:
       break;
   }

@@ -104,8 +104,8 @@ TEST(ModelConfig, RejectsUnknownArchitecture) {
 }
 
 TEST(ModelConfig, RejectsUnknownModelType) {
-  std::string message = ErrorOf({{"model_type", "clap"}});
-  EXPECT_NE(message.find("unsupported model_type 'clap'"), std::string::npos) << message;
+  std::string message = ErrorOf({{"model_type", "blip"}});
+  EXPECT_NE(message.find("unsupported model_type 'blip'"), std::string::npos) << message;
 }
 
 TEST(ModelConfig, RejectsUnknownActivation) {

@@ -120,9 +120,9 @@ TEST_F(ModelErrorTest, BadHeader) {
 TEST_F(ModelErrorTest, UnknownArchitecture) {
   CopyModel(fixture_, dir_.path());
   std::ofstream(dir_ / "config.json")
-      << R"({"architectures": ["ClapModel"], "model_type": "clap"})";
+      << R"({"architectures": ["BlipModel"], "model_type": "blip"})";
   std::string message = LoadError(dir_.path());
-  EXPECT_NE(message.find("unsupported architecture ClapModel"), std::string::npos) << message;
+  EXPECT_NE(message.find("unsupported architecture BlipModel"), std::string::npos) << message;
   EXPECT_NE(message.find("supported: CLIPModel"), std::string::npos) << message;
 }
 

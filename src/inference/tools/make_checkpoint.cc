@@ -1,4 +1,4 @@
-// msearch_make_checkpoint: writes a random-weight CLIP or Chinese-CLIP
+// msearch_make_checkpoint: writes a random-weight CLIP, Chinese-CLIP or CLAP
 // checkpoint in the Hugging Face layout at the size of a released model, for
 // benchmarks and memory tests. The weights carry no meaning.
 //
