@@ -66,8 +66,8 @@ std::vector<float> UnitVector(const NewEmbedding& embedding, int64_t file_id,
                               std::string_view space, size_t position) {
   const std::vector<float>& vector = embedding.vector;
   if (vector.empty()) {
-    throw Error(fmt::format("vector {} of file {} for space '{}' is empty", position, file_id,
-                            space));
+    throw Error(
+        fmt::format("vector {} of file {} for space '{}' is empty", position, file_id, space));
   }
   double squared_norm = 0;
   for (size_t i = 0; i < vector.size(); ++i) {
@@ -80,9 +80,9 @@ std::vector<float> UnitVector(const NewEmbedding& embedding, int64_t file_id,
     squared_norm += static_cast<double>(vector[i]) * vector[i];
   }
   if (squared_norm == 0) {
-    throw Error(fmt::format(
-        "vector {} of file {} for space '{}' is all zeros and cannot be normalised", position,
-        file_id, space));
+    throw Error(
+        fmt::format("vector {} of file {} for space '{}' is all zeros and cannot be normalised",
+                    position, file_id, space));
   }
   if (std::abs(squared_norm - 1.0) <= kUnitTolerance) return vector;
   std::vector<float> unit(vector.size());
@@ -97,19 +97,21 @@ void CheckDimension(std::string_view space, size_t expected, size_t actual, size
                     int64_t file_id, std::string_view expected_source) {
   if (expected == actual) return;
   throw Error(fmt::format(
-      "vector {} of file {} for space '{}' has {} elements, but {} has {}; a space holds vectors "
-      "of one model, so store vectors of another size under another space name",
+      "vector {} of file {} for space '{}' has {} elements, but {} has {}; each space contains "
+      "the vectors of one model, so store vectors of another size under another space name",
       position, file_id, space, actual, expected_source, expected));
 }
 
-constexpr std::string_view kRecordColumns = "id, file_id, segment_id, space, dimension, vector, "
-                                            "created_at";
+constexpr std::string_view kRecordColumns =
+    "id, file_id, segment_id, space, dimension, vector, created_at";
 
-// Reads the row at `row` (selected with kRecordColumns). Returns nullopt,
-// after a rate-limited warning, when the vector is damaged or its length
-// differs from `expected_dimension` (when given).
+// Reads the row at `row` (selected with kRecordColumns). Returns nullopt
+// when the vector is damaged or its length differs from
+// `expected_dimension` (when given), after a rate-limited warning when
+// `warn_on_skip` is set.
 std::optional<EmbeddingRecord> ReadRecord(const Statement& row,
-                                          std::optional<int> expected_dimension) {
+                                          std::optional<int> expected_dimension,
+                                          bool warn_on_skip) {
   EmbeddingRecord record;
   record.id = row.ColumnInt(0);
   record.file_id = row.ColumnInt(1);
@@ -123,7 +125,7 @@ std::optional<EmbeddingRecord> ReadRecord(const Statement& row,
   }
   if (!vector) {
     size_t suppressed = 0;
-    if (DamagedRowLimiter().Allow("embedding", &suppressed)) {
+    if (warn_on_skip && DamagedRowLimiter().Allow("embedding", &suppressed)) {
       spdlog::warn(
           "skipping embedding {} of file {} in space '{}': its vector is not {} finite float32 "
           "values ({} similar warnings suppressed); storing the file's vectors again replaces it",
@@ -205,7 +207,7 @@ std::vector<EmbeddingRecord> EmbeddingStore::ReadVectors(std::string_view space,
   rows.Bind(1, space).Bind(2, after_id).Bind(3, static_cast<int64_t>(limit));
   records.reserve(limit);
   while (rows.Step()) {
-    std::optional<EmbeddingRecord> record = ReadRecord(rows, dimension);
+    std::optional<EmbeddingRecord> record = ReadRecord(rows, dimension, true);
     if (record) {
       records.push_back(std::move(*record));
     } else if (skipped != nullptr) {
@@ -228,7 +230,7 @@ std::vector<EmbeddingRecord> EmbeddingStore::ReadFileVectors(
   }
   std::vector<EmbeddingRecord> records;
   while (rows.Step()) {
-    std::optional<EmbeddingRecord> record = ReadRecord(rows, std::nullopt);
+    std::optional<EmbeddingRecord> record = ReadRecord(rows, std::nullopt, true);
     if (record) records.push_back(std::move(*record));
   }
   return records;
@@ -239,7 +241,7 @@ std::optional<EmbeddingRecord> EmbeddingStore::ReadVector(int64_t id) {
       db_.Prepare(fmt::format("SELECT {} FROM embeddings WHERE id = ?", kRecordColumns));
   row.Bind(1, id);
   if (!row.Step()) return std::nullopt;
-  std::optional<EmbeddingRecord> record = ReadRecord(row, std::nullopt);
+  std::optional<EmbeddingRecord> record = ReadRecord(row, std::nullopt, false);
   if (!record) {
     throw Error(fmt::format(
         "embedding {} in '{}' is damaged: its vector is not {} finite float32 values; store the "

@@ -65,8 +65,7 @@ class EmbeddingStore {
 
   // Deletes the vectors of `file_id` (of every space, or of `space` when
   // given) and returns the number of rows deleted.
-  int64_t DeleteFileVectors(int64_t file_id,
-                            std::optional<std::string_view> space = std::nullopt);
+  int64_t DeleteFileVectors(int64_t file_id, std::optional<std::string_view> space = std::nullopt);
 
   // Reads at most `limit` vectors of `space` whose id is above `after_id`,
   // in id order, for rebuilding an index chunk by chunk: pass the last id
