@@ -10,13 +10,17 @@
 // one warm-up run.
 //
 // Usage: inference_bench [--model DIR] [--threads N] [--runs R]
-//        [--cache-dir DIR]
+//        [--cache-dir DIR] [--pixels FILE] [--embeddings-out DIR]
 // Without --model the benchmark writes the checkpoint (605 MB) to
 // --cache-dir (default: the system temporary folder) once and reuses it.
+// --pixels and --embeddings-out let bench/compare/ time other engines on the
+// same inputs and check that they compute the same embeddings.
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -46,6 +50,8 @@ struct Settings {
   fs::path cache_dir = fs::temp_directory_path() / "msearch_bench_models";
   int threads = 2;
   int runs = 5;
+  fs::path pixels;          // raw float32 [16, 3, size, size]; random when empty
+  fs::path embeddings_out;  // where to write raw float32 embeddings; none when empty
 };
 
 double Seconds(std::chrono::steady_clock::duration duration) {
@@ -112,12 +118,48 @@ double VisionFlops(const inference::VisionConfig& config, int projection_dim) {
   return 2 * macs;
 }
 
-void BenchImages(ClipModel& model, int batch, int runs) {
+// Writes the raw float32 values of `tensor` to `path`; exits on failure.
+void WriteFloats(const fs::path& path, const Tensor& tensor) {
+  std::ofstream file(path, std::ios::binary);
+  file.write(reinterpret_cast<const char*>(tensor.data()),
+             static_cast<std::streamsize>(static_cast<size_t>(tensor.size()) * sizeof(float)));
+  if (!file) {
+    std::fprintf(stderr, "inference_bench: cannot write %s\n", path.c_str());
+    std::exit(1);
+  }
+}
+
+// The first `count` floats of the raw float32 file `path`; exits when the
+// file is missing or shorter.
+std::vector<float> ReadFloats(const fs::path& path, size_t count) {
+  std::vector<float> values(count);
+  std::ifstream file(path, std::ios::binary);
+  file.read(reinterpret_cast<char*>(values.data()),
+            static_cast<std::streamsize>(count * sizeof(float)));
+  if (!file) {
+    std::fprintf(stderr,
+                 "inference_bench: --pixels %s is missing or contains fewer than %zu floats\n",
+                 path.c_str(), count);
+    std::exit(2);
+  }
+  return values;
+}
+
+void BenchImages(ClipModel& model, int batch, int runs, const Settings& settings) {
   const int size = model.config().vision.image_size;
-  std::vector<float> pixels(static_cast<size_t>(batch) * 3 * size * size);
-  std::mt19937 generator(7);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  for (float& value : pixels) value = normal(generator);
+  const size_t count = static_cast<size_t>(batch) * 3 * size * size;
+  std::vector<float> pixels(count);
+  if (settings.pixels.empty()) {
+    std::mt19937 generator(7);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (float& value : pixels) value = normal(generator);
+  } else {
+    pixels = ReadFloats(settings.pixels, count);
+  }
+  if (!settings.embeddings_out.empty()) {
+    WriteFloats(settings.embeddings_out / fmt::format("image_embeds_b{}.f32", batch),
+                model.ImageEmbeddings(pixels, batch));
+  }
 
   // Enough images per timed run to last a few hundred milliseconds.
   const int calls = std::max(1, 16 / batch);
@@ -132,7 +174,7 @@ void BenchImages(ClipModel& model, int batch, int runs) {
            Summarize(Rates(seconds, images * flops * 1e-9)), "GFLOP/s", 1);
 }
 
-void BenchTexts(ClipModel& model, int batch, int runs) {
+void BenchTexts(ClipModel& model, int batch, int runs, const Settings& settings) {
   constexpr int kLength = 77;
   constexpr int kTokens = 12;
   std::vector<int64_t> ids(static_cast<size_t>(batch) * kLength, 49407);
@@ -144,6 +186,10 @@ void BenchTexts(ClipModel& model, int batch, int runs) {
     }
   }
   TextBatch texts{batch, kLength, ids, mask, {}};
+  if (!settings.embeddings_out.empty()) {
+    WriteFloats(settings.embeddings_out / fmt::format("text_embeds_b{}.f32", batch),
+                model.TextEmbeddings(texts));
+  }
   const int calls = batch == 1 ? 20 : 2;
   std::vector<double> seconds = TimeRuns(runs, [&] {
     for (int call = 0; call < calls; ++call) model.TextEmbeddings(texts);
@@ -177,6 +223,14 @@ int main(int argc, char** argv) {
   app.add_option("--threads", settings.threads, "engine threads")->check(CLI::Range(1, 256));
   app.add_option("--runs", settings.runs, "timed runs per figure")->check(CLI::Range(1, 1000));
   app.add_option("--cache-dir", settings.cache_dir, "where the random checkpoint is kept");
+  app.add_option("--pixels", settings.pixels,
+                 "raw float32 file of 16 preprocessed images [16, 3, size, size] to time instead "
+                 "of random pixels; batch 1 uses the first image")
+      ->check(CLI::ExistingFile);
+  app.add_option("--embeddings-out", settings.embeddings_out,
+                 "folder to write the raw float32 embeddings of the timed inputs to "
+                 "(image_embeds_b1.f32, image_embeds_b16.f32, text_embeds_b1.f32, ...)")
+      ->check(CLI::ExistingDirectory);
   CLI11_PARSE(app, argc, argv);
 
   std::printf("%s\n", DescribeMachine().c_str());
@@ -186,9 +240,9 @@ int main(int argc, char** argv) {
 
   PrintTableHeader("figure");
   PeakSgemm(settings.threads, settings.runs);
-  BenchImages(*model, 1, settings.runs);
-  BenchImages(*model, 16, settings.runs);
-  BenchTexts(*model, 1, settings.runs);
-  BenchTexts(*model, 16, settings.runs);
+  BenchImages(*model, 1, settings.runs, settings);
+  BenchImages(*model, 16, settings.runs, settings);
+  BenchTexts(*model, 1, settings.runs, settings);
+  BenchTexts(*model, 16, settings.runs, settings);
   return 0;
 }

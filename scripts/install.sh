@@ -39,7 +39,7 @@ PACKAGES=(
   ffmpeg
 )
 # The test suite and benchmarks.
-TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev procps)
+TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev procps ccache)
 
 install_packages() {
   local wanted=("${PACKAGES[@]}")

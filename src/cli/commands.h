@@ -22,5 +22,8 @@ void RegisterSearch(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterIndex(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterTask(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterStatus(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterInspect(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterEmbed(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterModels(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 }  // namespace msearch::cli

@@ -3,16 +3,40 @@
 // subcommands are the command-line interface.
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "common/error.h"
 
+namespace {
+
+// OpenBLAS's pthread build starts its worker threads when the library loads,
+// before main() runs, and those threads do not block signals: a SIGTERM sent
+// to the main process would take its default action on one of them and kill
+// the process instead of starting an orderly shutdown. The inference engine
+// runs single-threaded GEMMs on its own thread pool, so OpenBLAS needs no
+// threads of its own. The library reads OPENBLAS_NUM_THREADS only at load, so
+// the process starts itself again once with the variable set; children
+// inherit it.
+void RestartWithoutBlasThreads(char** argv) {
+  const char* threads = std::getenv("OPENBLAS_NUM_THREADS");
+  if (threads != nullptr && std::string_view(threads) == "1") return;
+  setenv("OPENBLAS_NUM_THREADS", "1", 1);
+  execv("/proc/self/exe", argv);
+  // Without /proc the process goes on with OpenBLAS's threads.
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  RestartWithoutBlasThreads(argv);
   // Log messages go to stderr, so stdout carries only a command's output
   // (JSON with --json). serve and child replace this logger with their files.
   spdlog::set_default_logger(spdlog::stderr_color_mt("msearch"));
@@ -37,6 +61,9 @@ int main(int argc, char** argv) {
   msearch::cli::RegisterIndex(app, global, &exit_code);
   msearch::cli::RegisterTask(app, global, &exit_code);
   msearch::cli::RegisterStatus(app, global, &exit_code);
+  msearch::cli::RegisterInspect(app, global, &exit_code);
+  msearch::cli::RegisterEmbed(app, global, &exit_code);
+  msearch::cli::RegisterModels(app, global, &exit_code);
 
   try {
     app.parse(argc, argv);

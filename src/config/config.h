@@ -127,6 +127,22 @@ struct MediaConfig {
   OcrConfig ocr;
 };
 
+// Embedding models: where they are installed, which one each modality uses,
+// and where `msearch models pull` downloads them from. A model is named by its
+// Hugging Face hub id ("openai/clip-vit-base-patch32") or by its folder name in
+// `dir` ("openai--clip-vit-base-patch32").
+struct ModelsConfig {
+  std::filesystem::path dir;      // default: storage.data_dir/models
+  std::string image;              // empty: no image embeddings
+  std::vector<std::string> text;  // one text encoder per image or audio model family
+  std::string audio;              // empty: no audio embeddings
+  // models.hub_endpoint when set, else $HF_ENDPOINT, else https://huggingface.co;
+  // no trailing slash.
+  std::string hub_endpoint = "https://huggingface.co";
+  int idle_unload_seconds = 600;  // an embedding worker frees an unused model after this; 0: never
+  int inference_threads = 0;      // threads per embedding worker; 0: one per CPU core
+};
+
 struct Config {
   // The file the configuration was read from, empty for built-in defaults.
   std::filesystem::path source;
@@ -140,6 +156,7 @@ struct Config {
   LoggingConfig logging;
   SupervisorConfig supervisor;
   MediaConfig media;
+  ModelsConfig models;
 };
 
 }  // namespace msearch::config

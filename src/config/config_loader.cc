@@ -1,6 +1,7 @@
 #include "config/config_loader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -410,6 +411,12 @@ void ReadRest(MappingReader& root, const std::filesystem::path& base_dir, Config
   audio.Double("min_duration_s", &a.min_duration_s, 0, 600);
   audio.Bool("fingerprints", &a.fingerprints);
   audio.Finish();
+  if (a.min_duration_s > a.window_s) {
+    errors->push_back(
+        fmt::format("invalid value '{}' for 'media.audio.min_duration_s': expected at most "
+                    "'media.audio.window_s' ({})",
+                    a.min_duration_s, a.window_s));
+  }
   if (a.hop_s > a.window_s) {
     errors->push_back(fmt::format(
         "invalid value '{}' for 'media.audio.hop_s': expected at most 'media.audio.window_s' ({}), "
@@ -422,6 +429,80 @@ void ReadRest(MappingReader& root, const std::filesystem::path& base_dir, Config
   ocr.StringList("languages", &config->media.ocr.languages);
   ocr.Finish();
   media.Finish();
+}
+
+// A model name in the configuration: a hub id ("owner/name" or "name") or a
+// store folder name. Hub ids use letters, digits, '-', '_' and '.'.
+bool IsModelReference(const std::string& name) {
+  if (name.empty() || name.size() > 200) return false;
+  size_t slashes = 0;
+  for (char c : name) {
+    if (c == '/') {
+      ++slashes;
+      continue;
+    }
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      return false;
+    }
+  }
+  if (slashes > 1 || name.front() == '/' || name.back() == '/') return false;
+  // Neither part may start with '.', which also rules out "." and "..".
+  size_t slash = name.find('/');
+  return name.front() != '.' && (slash == std::string::npos || name[slash + 1] != '.');
+}
+
+// The hub endpoint without trailing slashes, or nullopt when it is not an
+// http:// or https:// URL.
+std::optional<std::string> NormalizeEndpoint(std::string endpoint) {
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  bool has_scheme = endpoint.rfind("http://", 0) == 0 || endpoint.rfind("https://", 0) == 0;
+  size_t host_start = endpoint.find("://") + 3;
+  if (!has_scheme || endpoint.size() <= host_start) return std::nullopt;
+  return endpoint;
+}
+
+void CheckModelReference(const std::string& key, const std::string& name,
+                         std::vector<std::string>* errors) {
+  if (name.empty() || IsModelReference(name)) return;
+  errors->push_back(
+      fmt::format("invalid value '{}' for '{}': expected a Hugging Face model id such as "
+                  "'openai/clip-vit-base-patch32' or the folder name of an installed model",
+                  name, key));
+}
+
+void ReadModels(MappingReader& root, const std::filesystem::path& base_dir, Config* config,
+                std::vector<std::string>* errors) {
+  ModelsConfig& m = config->models;
+  // The models folder follows data_dir unless set on its own.
+  m.dir = config->storage.data_dir / "models";
+  const std::string endpoint_before = m.hub_endpoint;
+
+  MappingReader models = root.Child("models");
+  models.Path("dir", &m.dir, base_dir);
+  models.String("image", &m.image);
+  models.StringList("text", &m.text);
+  models.String("audio", &m.audio);
+  models.String("hub_endpoint", &m.hub_endpoint);
+  models.Int("idle_unload_seconds", &m.idle_unload_seconds, 0, 7 * 24 * 3600);
+  models.Int("inference_threads", &m.inference_threads, 0, 1024);
+  models.Finish();
+
+  CheckModelReference("models.image", m.image, errors);
+  for (size_t i = 0; i < m.text.size(); ++i) {
+    CheckModelReference(fmt::format("models.text[{}]", i), m.text[i], errors);
+  }
+  CheckModelReference("models.audio", m.audio, errors);
+
+  std::optional<std::string> endpoint = NormalizeEndpoint(m.hub_endpoint);
+  if (endpoint) {
+    m.hub_endpoint = *endpoint;
+  } else {
+    bool from_environment = m.hub_endpoint == endpoint_before;
+    errors->push_back(fmt::format(
+        "invalid value '{}' for 'models.hub_endpoint'{}: expected an http:// or https:// URL "
+        "such as https://huggingface.co",
+        m.hub_endpoint, from_environment ? " (from $HF_ENDPOINT)" : ""));
+  }
 }
 
 std::filesystem::path BaseDirFor(const std::filesystem::path& file) {
@@ -454,6 +535,14 @@ Config DefaultConfig(const std::filesystem::path& base_dir) {
   config.storage.catalog_path = base_dir / "data" / "catalog.db";
   config.storage.thumbnail_dir = base_dir / "data" / "thumbnails";
   config.logging.dir = base_dir / "logs";
+  config.models.dir = base_dir / "data" / "models";
+  config.models.image = "openai/clip-vit-base-patch32";
+  config.models.text = {"openai/clip-vit-base-patch32", "OFA-Sys/chinese-clip-vit-base-patch16"};
+  config.models.audio = "laion/clap-htsat-unfused";
+  // huggingface_hub reads the same variable, so a mirror set for it applies here too.
+  if (const char* endpoint = std::getenv("HF_ENDPOINT"); endpoint != nullptr && *endpoint != '\0') {
+    config.models.hub_endpoint = NormalizeEndpoint(endpoint).value_or(endpoint);
+  }
   return config;
 }
 
@@ -478,6 +567,7 @@ Config ParseConfig(const std::string& yaml_text, const std::filesystem::path& so
   MappingReader ipc = reader.Child("ipc");
   ReadIpc(ipc, base_dir, &config.ipc);
   ReadRest(reader, base_dir, &config, &errors);
+  ReadModels(reader, base_dir, &config, &errors);
   reader.Finish();
 
   if (!errors.empty()) {

@@ -1,14 +1,13 @@
 #include "runtime/child_process.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include "common/error.h"
 
@@ -55,8 +54,8 @@ pid_t SpawnChild(const std::filesystem::path& executable, const std::vector<std:
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (rc != 0) {
-    throw Error(fmt::format("cannot start child process '{}': {}", executable.string(),
-                            strerror(rc)));
+    throw Error(
+        fmt::format("cannot start child process '{}': {}", executable.string(), strerror(rc)));
   }
   return pid;
 }

@@ -1,10 +1,9 @@
 #include "runtime/child_session.h"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "common/process_info.h"
 #include "ipc/protocol.h"
@@ -87,8 +86,8 @@ std::optional<nlohmann::json> ChildSession::WaitForMessage(std::chrono::millisec
       }
       return message;
     } catch (const std::exception& error) {
-      spdlog::error("{}: connection to the main process lost: {}; stopping",
-                    identity_.process_id, error.what());
+      spdlog::error("{}: connection to the main process lost: {}; stopping", identity_.process_id,
+                    error.what());
       stop_requested_ = true;
     }
   }
@@ -114,7 +113,8 @@ void ChildSession::HeartbeatLoop() {
           spdlog::warn("{}: heartbeat hook failed: {}", identity_.process_id, error.what());
         }
       }
-      Send(ipc::MakeHeartbeat(identity_.process_id, task.has_value(), task, ResidentBytes(getpid())));
+      Send(ipc::MakeHeartbeat(identity_.process_id, task.has_value(), task,
+                              ResidentBytes(getpid())));
       next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <sys/types.h>
-
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -12,6 +10,7 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <sys/types.h>
 
 #include "config/config.h"
 #include "ipc/client.h"

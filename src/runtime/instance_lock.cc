@@ -1,14 +1,13 @@
 #include "runtime/instance_lock.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <string>
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "common/error.h"
 
@@ -27,10 +26,10 @@ InstanceLock::InstanceLock(const std::filesystem::path& data_dir) {
     std::string holder = n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "unknown";
     close(fd_);
     fd_ = -1;
-    throw Error(fmt::format(
-        "another msearch (pid {}) already uses the data directory '{}'; stop it with "
-        "'scripts/msearchctl stop' or configure another storage.data_dir",
-        holder, data_dir.string()));
+    throw Error(
+        fmt::format("another msearch (pid {}) already uses the data directory '{}'; stop it with "
+                    "'scripts/msearchctl stop' or configure another storage.data_dir",
+                    holder, data_dir.string()));
   }
   std::string pid = std::to_string(getpid());
   if (ftruncate(fd_, 0) == 0) {

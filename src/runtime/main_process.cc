@@ -1,15 +1,14 @@
 #include "runtime/main_process.h"
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <fstream>
 
 #include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/error.h"
@@ -49,9 +48,15 @@ int OpenSignalFd() {
 
 std::vector<std::string> ChildArgs(const config::Config& config, const std::string& role,
                                    const std::string& id, const std::filesystem::path& socket) {
-  std::vector<std::string> args = {"child",    "--role",       role,
-                                   "--id",     id,             "--socket",
-                                   socket.string(), "--parent-pid", std::to_string(getpid())};
+  std::vector<std::string> args = {"child",
+                                   "--role",
+                                   role,
+                                   "--id",
+                                   id,
+                                   "--socket",
+                                   socket.string(),
+                                   "--parent-pid",
+                                   std::to_string(getpid())};
   if (!config.source.empty()) {
     args.push_back("--config");
     args.push_back(config.source.string());
@@ -148,10 +153,9 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
   ipc_options.max_message_bytes = static_cast<size_t>(config.ipc.local_ipc.max_message_bytes);
   ipc::IpcServer ipc_server(ipc_options);
   IpcRouter router(ipc_server, state_cache);
-  ipc_server.SetMessageHandler(
-      [&router](ipc::ConnectionId id, const nlohmann::json& message) {
-        router.HandleMessage(id, message);
-      });
+  ipc_server.SetMessageHandler([&router](ipc::ConnectionId id, const nlohmann::json& message) {
+    router.HandleMessage(id, message);
+  });
   ipc_server.SetDisconnectHandler([&router](ipc::ConnectionId id) { router.HandleDisconnect(id); });
   ipc_server.Start();
   spdlog::info("IPC socket listening at '{}'", socket_path.string());
@@ -181,8 +185,8 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
   callbacks.child_exited = [&queue](const ChildStatus& child, pid_t pid) {
     if (child.spec.type == "file_monitor") return;
     std::string worker_id = fmt::format("{}:{}", child.spec.id, pid);
-    int released = queue.RequeueWorker(worker_id, fmt::format("worker {} {}", child.spec.id,
-                                                              child.last_exit));
+    int released =
+        queue.RequeueWorker(worker_id, fmt::format("worker {} {}", child.spec.id, child.last_exit));
     if (released > 0) {
       spdlog::warn("returned {} task(s) of {} to the queue", released, worker_id);
     }
@@ -196,19 +200,18 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
                   ChildArgs(config, "file_monitor", "file_monitor", socket_path)});
   for (int i = 1; i <= config.processes.task_worker.num_instances; ++i) {
     std::string id = fmt::format("task_worker_{}", i);
-    supervisor.Add({id, ipc::kProcessTaskWorker, ChildArgs(config, "task_worker", id, socket_path)});
+    supervisor.Add(
+        {id, ipc::kProcessTaskWorker, ChildArgs(config, "task_worker", id, socket_path)});
   }
   for (int i = 1; i <= config.processes.embedding_worker.num_instances; ++i) {
     std::string id = fmt::format("embedding_worker_{}", i);
-    supervisor.Add({id, ipc::kProcessEmbeddingWorker,
-                    ChildArgs(config, "embedding_worker", id, socket_path)});
+    supervisor.Add(
+        {id, ipc::kProcessEmbeddingWorker, ChildArgs(config, "embedding_worker", id, socket_path)});
   }
   supervisor.StartAll();
 
   server::ServerHooks hooks;
-  hooks.process_status = [&supervisor, started_at] {
-    return ProcessTable(supervisor, started_at);
-  };
+  hooks.process_status = [&supervisor, started_at] { return ProcessTable(supervisor, started_at); };
   hooks.directories_changed = [&router] {
     router.SendToType(ipc::kProcessFileMonitor, ipc::MakeEvent("reload_directories"));
   };
@@ -225,8 +228,8 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
     api.Start();
   } catch (const std::exception& error) {
     spdlog::critical("cannot start the REST API: {}", error.what());
-    supervisor.Shutdown({{ipc::kProcessFileMonitor},
-                         {ipc::kProcessTaskWorker, ipc::kProcessEmbeddingWorker}});
+    supervisor.Shutdown(
+        {{ipc::kProcessFileMonitor}, {ipc::kProcessTaskWorker, ipc::kProcessEmbeddingWorker}});
     ipc_server.Stop();
     throw;
   }
@@ -235,13 +238,15 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
   state_cache.UpsertProcess(main_state);
   // Clients find the API here, which matters when api.port is 0 (any free port).
   std::filesystem::path endpoint_file = ApiEndpointFile(config);
-  WriteFileAtomically(endpoint_file,
-                      nlohmann::json{{"host", config.api.host}, {"port", api.port()},
-                                     {"pid", getpid()}}.dump() + "\n");
+  WriteFileAtomically(
+      endpoint_file,
+      nlohmann::json{{"host", config.api.host}, {"port", api.port()}, {"pid", getpid()}}.dump() +
+          "\n");
   if (options.pid_file) WriteFileAtomically(*options.pid_file, fmt::format("{}\n", getpid()));
 
-  Scheduler scheduler(config, state_cache,
-                      [&router](const std::vector<std::string>& types) { router.WakeWorkers(types); });
+  Scheduler scheduler(config, state_cache, [&router](const std::vector<std::string>& types) {
+    router.WakeWorkers(types);
+  });
   // Work left from an earlier run (pending tasks) starts at once.
   router.WakeWorkers({});
 

@@ -41,6 +41,8 @@ void Scheduler::RunDueJobs() {
       FailStaleProcessingFiles();
       int queued = ReconcilePendingFiles();
       if (queued > 0) spdlog::info("re-queued {} pending file(s) that had no task", queued);
+      int analyses = ReconcileUnanalyzedFiles();
+      if (analyses > 0) spdlog::info("re-queued the analysis of {} file(s)", analyses);
     }
     if (now >= next_cleanup_) {
       next_cleanup_ = now + config_.ipc.state_cache.cleanup_interval;
@@ -76,11 +78,43 @@ int Scheduler::ReconcilePendingFiles() {
   return queued;
 }
 
+int Scheduler::ReconcileUnanalyzedFiles() {
+  // An analyze task is queued right after the probe; only files that kept
+  // no task for longer than any task may run need one again.
+  double limit = config_.processes.task_worker.task_timeout +
+                 config_.ipc.task_queue.lease_seconds * 2.0 + kReconcileGrace;
+  std::vector<store::ExtractionStore::UnanalyzedFile> files =
+      extraction_.UnanalyzedFiles(reanalyze_cursor_, NowSeconds() - limit, kReconcileBatch);
+  // Passes walk the files by id and start again from the lowest after the
+  // last one, so files that keep failing never hide the others.
+  reanalyze_cursor_ = static_cast<int64_t>(files.size()) < kReconcileBatch ? 0 : files.back().id;
+  std::vector<queue::NewTask> tasks;
+  std::vector<int64_t> ids;
+  for (const store::ExtractionStore::UnanalyzedFile& file : files) {
+    if (reanalyzed_.contains(file.id)) continue;
+    queue::NewTask task = MakeAnalyzeTask(file.id, file.path, file.directory_id);
+    task.sender = "main";
+    task.sender_type = "main";
+    tasks.push_back(std::move(task));
+    ids.push_back(file.id);
+  }
+  if (tasks.empty()) return 0;
+  int queued = 0;
+  std::vector<queue::EnqueueResult> results = queue_.EnqueueBatch(tasks);
+  for (size_t i = 0; i < results.size() && i < ids.size(); ++i) {
+    if (results[i].outcome != queue::EnqueueOutcome::kEnqueued) continue;
+    reanalyzed_.insert(ids[i]);
+    ++queued;
+  }
+  if (queued > 0) wake_workers_({kTaskAnalyze});
+  return queued;
+}
+
 void Scheduler::FailStaleProcessingFiles() {
   // A worker marks a file 'processing' while it probes it. If the worker dies
   // and the task is then exhausted, nothing else resets the file.
-  double limit = config_.processes.task_worker.task_timeout +
-                 config_.ipc.task_queue.lease_seconds * 2.0;
+  double limit =
+      config_.processes.task_worker.task_timeout + config_.ipc.task_queue.lease_seconds * 2.0;
   double cutoff = NowSeconds() - limit;
   store::FileFilter filter;
   filter.status = "processing";

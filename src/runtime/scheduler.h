@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "queue/state_cache.h"
 #include "queue/task_queue.h"
 #include "store/catalog.h"
+#include "store/extraction_store.h"
 
 namespace msearch::runtime {
 
@@ -15,6 +17,8 @@ namespace msearch::runtime {
 //   - re-queues catalogued files that wait for processing without a task,
 //     which happens after the queue reached max_size (back-pressure) or when
 //     a task was lost;
+//   - re-queues, once per run, the analysis of probed files that were never
+//     analysed, for example after an upgrade or a lost task;
 //   - fails files left in 'processing' far beyond any task's time limit;
 //   - removes old task states (ipc.state_cache.cleanup_interval) and
 //     completed tasks older than a day.
@@ -31,12 +35,18 @@ class Scheduler {
 
  private:
   void FailStaleProcessingFiles();
+  int ReconcileUnanalyzedFiles();
 
   const config::Config& config_;
   queue::StateCache& state_cache_;
   std::function<void(const std::vector<std::string>&)> wake_workers_;
   store::Catalog catalog_;
   queue::TaskQueue queue_;
+  store::ExtractionStore extraction_{catalog_.database()};
+  // Files whose analysis this run re-queued already. An analysis that keeps
+  // failing is not retried again until msearch restarts.
+  std::set<int64_t> reanalyzed_;
+  int64_t reanalyze_cursor_ = 0;  // the next pass looks at files above this id
   double next_reconcile_ = 0;
   double next_cleanup_ = 0;
   double next_purge_ = 0;

@@ -1,11 +1,10 @@
 #include "runtime/socket_location.h"
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <functional>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "ipc/socket_path.h"
 

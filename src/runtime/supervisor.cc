@@ -1,13 +1,12 @@
 #include "runtime/supervisor.h"
 
-#include <signal.h>
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cmath>
 #include <thread>
 
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/wait.h>
 
 #include "common/clock.h"
 #include "runtime/child_process.h"
@@ -76,7 +75,8 @@ void Supervisor::HandleExit(Child& child, int wait_status) {
       child.status.state = "stopped";
     } else {
       child.crash_times.push_back(now);
-      while (!child.crash_times.empty() && now - child.crash_times.front() > config_.restart_window) {
+      while (!child.crash_times.empty() &&
+             now - child.crash_times.front() > config_.restart_window) {
         child.crash_times.pop_front();
       }
       int recent = static_cast<int>(child.crash_times.size());
@@ -179,11 +179,13 @@ std::vector<std::string> Supervisor::Shutdown(
     }
 
     bool last_group = group_index + 1 == type_groups.size();
-    double timeout = last_group ? config_.shutdown_timeout : std::min(1.0, config_.shutdown_timeout);
+    double timeout =
+        last_group ? config_.shutdown_timeout : std::min(1.0, config_.shutdown_timeout);
     double deadline = MonotonicSeconds() + timeout;
     auto any_running = [&] {
-      return std::any_of(children_.begin(), children_.end(),
-                         [&](const Child& child) { return in_group(child) && child.status.pid > 0; });
+      return std::any_of(children_.begin(), children_.end(), [&](const Child& child) {
+        return in_group(child) && child.status.pid > 0;
+      });
     };
     while (any_running() && MonotonicSeconds() < deadline) {
       Tick();

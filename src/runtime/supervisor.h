@@ -1,7 +1,5 @@
 #pragma once
 
-#include <sys/types.h>
-
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -9,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "config/config.h"
 

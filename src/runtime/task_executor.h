@@ -11,8 +11,10 @@
 #include "common/error.h"
 #include "config/config.h"
 #include "media/decode_limits.h"
+#include "pipeline/analysis_options.h"
 #include "queue/task.h"
 #include "store/catalog.h"
+#include "store/extraction_store.h"
 
 namespace msearch::runtime {
 
@@ -32,11 +34,18 @@ class TaskFailure : public Error {
 queue::NewTask MakeProbeTask(int64_t file_id, const std::string& path, int64_t directory_id,
                              const std::string& sender);
 
+// Builds the analyze task of one probed file.
+queue::NewTask MakeAnalyzeTask(int64_t file_id, const std::string& path, int64_t directory_id);
+
 // Runs the task worker's tasks against the catalog:
-//   probe      reads the file's facts (dimensions, duration, streams, tags)
-//              and its sampled content hash, marks it indexed or failed, and
-//              queues a thumbnail task;
-//   thumbnail  writes a JPEG thumbnail under storage.thumbnail_dir.
+//   probe      reads the file's facts (dimensions, duration, streams, tags),
+//              its sampled content hash and its thumbnail, marks it indexed
+//              or failed, and queues an analyze task. A file whose content
+//              is already analysed under another path (a copy) takes over
+//              that file's results instead;
+//   analyze    extracts video segments with thumbnails, audio windows, OCR
+//              text, the audio fingerprint and perceptual hashes;
+//   thumbnail  writes a JPEG thumbnail under storage.thumbnail_dir again.
 // Follow-up tasks go to `follow_ups`, so the caller decides whether to queue
 // them or run them in place (msearch index --once).
 class TaskExecutor {
@@ -49,12 +58,20 @@ class TaskExecutor {
 
  private:
   nlohmann::json Probe(int64_t file_id, std::vector<queue::NewTask>* follow_ups);
+  nlohmann::json Analyze(int64_t file_id);
   nlohmann::json Thumbnail(int64_t file_id);
+  // Finds an analysed file with the same full content as `file` and copies
+  // its results and thumbnails to `file`. Returns the uuid of the original.
+  std::optional<std::string> TakeOverDuplicate(const store::FileRecord& file,
+                                               const std::string& content_hash);
   std::filesystem::path ThumbnailPath(const std::string& uuid) const;
+  std::filesystem::path SegmentThumbnailDir(const std::string& uuid) const;
   media::DecodeLimits DecodeLimits() const;
 
   const config::Config& config_;
   store::Catalog& catalog_;
+  store::ExtractionStore extraction_;
+  pipeline::AnalysisOptions analysis_options_;
 };
 
 }  // namespace msearch::runtime

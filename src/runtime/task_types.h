@@ -9,13 +9,15 @@ namespace msearch::runtime {
 // 6-8 preprocessing, 9-10 thumbnails and previews.
 inline constexpr char kTaskProbe[] = "probe";
 inline constexpr char kTaskThumbnail[] = "thumbnail";
+inline constexpr char kTaskAnalyze[] = "analyze";
 inline constexpr char kTaskEmbed[] = "embed";
 
 inline constexpr int kProbePriority = 6;
+inline constexpr int kAnalyzePriority = 7;
 inline constexpr int kThumbnailPriority = 9;
 
 // The types each worker kind claims.
-inline const std::vector<std::string> kTaskWorkerTypes = {kTaskProbe, kTaskThumbnail};
+inline const std::vector<std::string> kTaskWorkerTypes = {kTaskProbe, kTaskAnalyze, kTaskThumbnail};
 inline const std::vector<std::string> kEmbeddingWorkerTypes = {kTaskEmbed};
 
 }  // namespace msearch::runtime

@@ -1,6 +1,7 @@
 #include "runtime/task_worker.h"
 
 #include <atomic>
+#include <set>
 
 #include <malloc.h>
 #include <spdlog/spdlog.h>
@@ -129,7 +130,9 @@ int RunTaskWorker(const config::Config& config, const ChildIdentity& identity) {
     cpu_budget.Disarm();
     session.SetCurrentTask(std::nullopt);
     if (!follow_ups.empty()) {
-      session.Send(ipc::MakeEvent("tasks_queued", {{"task_types", {kTaskThumbnail}}}));
+      std::set<std::string> types;
+      for (const queue::NewTask& follow_up : follow_ups) types.insert(follow_up.type);
+      session.Send(ipc::MakeEvent("tasks_queued", {{"task_types", types}}));
     }
   }
 

@@ -202,6 +202,10 @@ void ExtractionStore::SetFingerprint(const FingerprintRecord& fingerprint) {
       .Run();
 }
 
+void ExtractionStore::DeleteFingerprint(int64_t file_id) {
+  db_.Prepare("DELETE FROM fingerprints WHERE file_id = ?").Bind(1, file_id).Run();
+}
+
 std::optional<FingerprintRecord> ExtractionStore::Fingerprint(int64_t file_id) {
   Statement select =
       db_.Prepare("SELECT algorithm, item_seconds, items FROM fingerprints WHERE file_id = ?");
@@ -260,11 +264,30 @@ std::optional<std::string> ExtractionStore::FullHash(int64_t file_id) {
   return select.ColumnOptionalText(0);
 }
 
-void ExtractionStore::MarkAnalyzed(int64_t file_id) {
-  db_.Prepare("UPDATE files SET analyzed_at = ? WHERE id = ?")
+bool ExtractionStore::MarkAnalyzed(int64_t file_id, uint64_t size, int64_t mtime_ns) {
+  db_.Prepare(
+         "UPDATE files SET analyzed_at = ? WHERE id = ? AND size = ? AND mtime_ns = ? "
+         "AND status = 'indexed'")
       .Bind(1, NowSeconds())
       .Bind(2, file_id)
+      .Bind(3, static_cast<int64_t>(size))
+      .Bind(4, mtime_ns)
       .Run();
+  return db_.Changes() > 0;
+}
+
+std::vector<ExtractionStore::UnanalyzedFile> ExtractionStore::UnanalyzedFiles(int64_t after_id,
+                                                                              double updated_before,
+                                                                              int64_t limit) {
+  Statement select = db_.Prepare(
+      "SELECT id, path, directory_id FROM files WHERE id > ? AND status = 'indexed' "
+      "AND analyzed_at IS NULL AND updated_at < ? ORDER BY id LIMIT ?");
+  select.Bind(1, after_id).Bind(2, updated_before).Bind(3, limit);
+  std::vector<UnanalyzedFile> files;
+  while (select.Step()) {
+    files.push_back({select.ColumnInt(0), select.ColumnText(1), select.ColumnInt(2)});
+  }
+  return files;
 }
 
 std::vector<int64_t> ExtractionStore::SameContentCandidates(int64_t file_id, uint64_t size,

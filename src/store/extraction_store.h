@@ -85,6 +85,7 @@ class ExtractionStore {
   std::vector<TextMatch> SearchTexts(std::string_view query, int64_t limit);
 
   void SetFingerprint(const FingerprintRecord& fingerprint);
+  void DeleteFingerprint(int64_t file_id);
   std::optional<FingerprintRecord> Fingerprint(int64_t file_id);
   // Ids of the files that have a fingerprint.
   std::vector<int64_t> FingerprintedFiles();
@@ -95,8 +96,21 @@ class ExtractionStore {
   std::optional<std::string> FullHash(int64_t file_id);
 
   // Records that segments, texts and fingerprints of `file_id` are complete
-  // for its current content (files.analyzed_at).
-  void MarkAnalyzed(int64_t file_id);
+  // for its content of `size` bytes modified at `mtime_ns` (files.analyzed_at).
+  // Returns false, marking nothing, when the catalog has since seen another
+  // version of the file or the file is no longer indexed.
+  bool MarkAnalyzed(int64_t file_id, uint64_t size, int64_t mtime_ns);
+
+  // Indexed files with an id above `after_id` that were never analysed and
+  // were last updated before `updated_before` (seconds since the epoch), by
+  // id, at most `limit`: their analysis task was lost or gave up.
+  struct UnanalyzedFile {
+    int64_t id = 0;
+    std::string path;
+    int64_t directory_id = 0;
+  };
+  std::vector<UnanalyzedFile> UnanalyzedFiles(int64_t after_id, double updated_before,
+                                              int64_t limit);
 
   // Analysed files other than `file_id` with the same size and sampled
   // content hash, oldest first: candidates for being the same content.

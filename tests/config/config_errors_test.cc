@@ -282,6 +282,13 @@ TEST(ConfigErrors, AudioHopLongerThanWindow) {
   EXPECT_MENTIONS(message, "at most 'media.audio.window_s' (5)");
 }
 
+TEST(ConfigErrors, MinimumAudioLongerThanWindow) {
+  std::string message =
+      ParseError("media:\n  audio:\n    window_s: 10\n    min_duration_s: 20\n");
+  EXPECT_MENTIONS(message, "'media.audio.min_duration_s'");
+  EXPECT_MENTIONS(message, "at most 'media.audio.window_s' (10)");
+}
+
 TEST(ConfigErrors, UnknownOcrKeySuggestsNearest) {
   std::string message = ParseError("media:\n  ocr:\n    language: [eng]\n");
   EXPECT_MENTIONS(message, "unknown key 'media.ocr.language'");

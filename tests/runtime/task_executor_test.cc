@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <span>
@@ -16,6 +17,7 @@
 #include "monitor/file_monitor.h"
 #include "runtime/task_types.h"
 #include "store/catalog.h"
+#include "store/extraction_store.h"
 #include "support/shared_data.h"
 #include "support/temp_dir.h"
 
@@ -60,7 +62,9 @@ class TaskExecutorTest : public ::testing::Test {
     for (const store::UpsertOutcome& outcome : sink.files) {
       ids[fs::path(outcome.path).filename().string()] = outcome.file_id;
     }
-    EXPECT_EQ(ids.size(), files.size());
+    for (const std::string& file : files) {
+      EXPECT_TRUE(ids.contains(fs::path(file).filename().string())) << file << " not catalogued";
+    }
     return ids;
   }
 
@@ -77,7 +81,7 @@ class TaskExecutorTest : public ::testing::Test {
   store::DirectoryRecord directory_;
 };
 
-TEST_F(TaskExecutorTest, ProbeIndexesImageAndQueuesThumbnail) {
+TEST_F(TaskExecutorTest, ProbeIndexesImageAndQueuesAnalysis) {
   MSEARCH_REQUIRE_SHARED_DIR(shared);
   auto ids = CatalogueCopies(shared / "corpus", {"images/cat_chelsea_baseline.jpg"});
   int64_t id = ids.at("cat_chelsea_baseline.jpg");
@@ -100,15 +104,18 @@ TEST_F(TaskExecutorTest, ProbeIndexesImageAndQueuesThumbnail) {
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->width, 451);
   EXPECT_EQ(info->height, 300);
+  // The probe's decode also made the thumbnail.
+  ASSERT_TRUE(file->thumbnail_path.has_value());
+  EXPECT_TRUE(fs::exists(*file->thumbnail_path));
 
   ASSERT_EQ(follow_ups.size(), 1u);
-  const queue::NewTask& thumbnail = follow_ups[0];
-  EXPECT_EQ(thumbnail.type, kTaskThumbnail);
-  EXPECT_EQ(thumbnail.data["file_id"], id);
-  EXPECT_EQ(thumbnail.priority, kThumbnailPriority);
-  EXPECT_EQ(thumbnail.dedupe_key, "thumbnail:" + std::to_string(id));
-  EXPECT_EQ(thumbnail.scope, "dir:" + std::to_string(directory_.id));
-  EXPECT_EQ(thumbnail.file_path, file->path);
+  const queue::NewTask& analyze = follow_ups[0];
+  EXPECT_EQ(analyze.type, kTaskAnalyze);
+  EXPECT_EQ(analyze.data["file_id"], id);
+  EXPECT_EQ(analyze.priority, kAnalyzePriority);
+  EXPECT_EQ(analyze.dedupe_key, "analyze:" + std::to_string(id));
+  EXPECT_EQ(analyze.scope, "dir:" + std::to_string(directory_.id));
+  EXPECT_EQ(analyze.file_path, file->path);
 }
 
 TEST_F(TaskExecutorTest, ThumbnailWrittenUnderThumbnailDir) {
@@ -119,7 +126,7 @@ TEST_F(TaskExecutorTest, ThumbnailWrittenUnderThumbnailDir) {
   Run(kTaskProbe, id, &follow_ups);
   ASSERT_EQ(follow_ups.size(), 1u);
 
-  nlohmann::json result = Run(follow_ups[0].type, id, nullptr);
+  nlohmann::json result = Run(kTaskThumbnail, id, nullptr);
   std::string uuid = catalog_->FindFile(id)->uuid;
   fs::path expected = config_.storage.thumbnail_dir / uuid.substr(0, 2) / (uuid + ".jpg");
   ASSERT_TRUE(result["thumbnail"].is_string()) << result.dump();
@@ -148,6 +155,7 @@ TEST_F(TaskExecutorTest, ProbesVideoAndAudio) {
   EXPECT_NEAR(video["duration"].get<double>(), 180.0, 0.5);
   EXPECT_EQ(catalog_->FindFile(video_id)->status, "indexed");
   ASSERT_EQ(follow_ups.size(), 1u);
+  EXPECT_EQ(follow_ups[0].type, kTaskAnalyze);
   nlohmann::json video_thumbnail = Run(kTaskThumbnail, video_id, nullptr);
   ASSERT_TRUE(video_thumbnail["thumbnail"].is_string()) << video_thumbnail.dump();
   EXPECT_TRUE(fs::is_regular_file(video_thumbnail["thumbnail"].get<std::string>()));
@@ -158,11 +166,110 @@ TEST_F(TaskExecutorTest, ProbesVideoAndAudio) {
   EXPECT_EQ(audio["kind"], "audio");
   EXPECT_NEAR(audio["duration"].get<double>(), 8.23, 0.05);
   EXPECT_EQ(catalog_->FindFile(audio_id)->status, "indexed");
-  // Audio gets a thumbnail task too; without cover art it makes none.
-  ASSERT_EQ(follow_ups.size(), 1u);
-  nlohmann::json audio_thumbnail = Run(kTaskThumbnail, audio_id, nullptr);
-  EXPECT_TRUE(audio_thumbnail["thumbnail"].is_null()) << audio_thumbnail.dump();
+  // Without cover art an audio file has no thumbnail.
   EXPECT_FALSE(catalog_->FindFile(audio_id)->thumbnail_path.has_value());
+  ASSERT_EQ(follow_ups.size(), 1u);
+  EXPECT_EQ(follow_ups[0].type, kTaskAnalyze);
+}
+
+TEST_F(TaskExecutorTest, AnalyzeStoresSegmentsWindowsAndFingerprint) {
+  MSEARCH_REQUIRE_SHARED_DIR(shared);
+  config_.media.ocr.enabled = false;
+  auto ids = CatalogueCopies(shared / "corpus",
+                             {"video/long_3min_lowres.mp4", "audio/speech_en_espeak.wav"});
+  store::ExtractionStore extraction(catalog_->database());
+
+  int64_t video_id = ids.at("long_3min_lowres.mp4");
+  Run(kTaskProbe, video_id, nullptr);
+  nlohmann::json video = Run(kTaskAnalyze, video_id, nullptr);
+  std::vector<store::SegmentRecord> segments = extraction.Segments(video_id, "video");
+  ASSERT_FALSE(segments.empty()) << video.dump();
+  EXPECT_EQ(video["video_segments"], segments.size());
+  EXPECT_DOUBLE_EQ(segments.front().start_s, 0.0);
+  EXPECT_NEAR(segments.back().end_s, 180.0, 0.5);
+  for (size_t i = 1; i < segments.size(); ++i) {
+    EXPECT_DOUBLE_EQ(segments[i].start_s, segments[i - 1].end_s) << "gap before segment " << i;
+    EXPECT_LE(segments[i].end_s - segments[i].start_s, config_.media.video.max_segment_s + 1e-6);
+  }
+  ASSERT_TRUE(segments.front().thumbnail_path.has_value());
+  EXPECT_TRUE(fs::is_regular_file(*segments.front().thumbnail_path));
+  EXPECT_TRUE(segments.front().perceptual_hash.has_value());
+  EXPECT_TRUE(extraction.PerceptualHash(video_id).has_value());
+
+  int64_t audio_id = ids.at("speech_en_espeak.wav");
+  Run(kTaskProbe, audio_id, nullptr);
+  nlohmann::json audio = Run(kTaskAnalyze, audio_id, nullptr);
+  // 8.23 s of sound: one 10 s window, padded.
+  std::vector<store::SegmentRecord> windows = extraction.Segments(audio_id, "audio");
+  ASSERT_EQ(windows.size(), 1u) << audio.dump();
+  EXPECT_DOUBLE_EQ(windows[0].start_s, 0.0);
+  std::optional<store::FingerprintRecord> fingerprint = extraction.Fingerprint(audio_id);
+  ASSERT_TRUE(fingerprint.has_value());
+  // Chromaprint needs a few seconds of context, so items cover less than
+  // the whole duration (45 items of 0.1238 s here).
+  EXPECT_GT(fingerprint->items.size(), 30u);
+  EXPECT_LT(fingerprint->items.size() * fingerprint->item_seconds, 8.23);
+}
+
+TEST_F(TaskExecutorTest, CopyTakesOverResultsOfOriginal) {
+  MSEARCH_REQUIRE_SHARED_DIR(shared);
+  config_.media.ocr.enabled = false;
+  fs::create_directories(media_dir_ / "copies");
+  fs::copy_file(shared / "corpus/video/long_3min_lowres.mp4", media_dir_ / "copies/same.mp4");
+  auto ids = CatalogueCopies(shared / "corpus", {"video/long_3min_lowres.mp4"});
+  store::ExtractionStore extraction(catalog_->database());
+  int64_t original = ids.at("long_3min_lowres.mp4");
+  std::optional<store::FileRecord> copy_record =
+      catalog_->FindFileByPath(media_dir_ / "copies/same.mp4");
+  ASSERT_TRUE(copy_record.has_value());
+  int64_t copy = copy_record->id;
+
+  Run(kTaskProbe, original, nullptr);
+  Run(kTaskAnalyze, original, nullptr);
+  std::vector<queue::NewTask> follow_ups;
+  nlohmann::json result = Run(kTaskProbe, copy, &follow_ups);
+
+  EXPECT_EQ(result["duplicate_of"], catalog_->FindFile(original)->uuid) << result.dump();
+  EXPECT_TRUE(follow_ups.empty());
+  std::optional<store::FileRecord> file = catalog_->FindFile(copy);
+  EXPECT_EQ(file->status, "indexed");
+  ASSERT_TRUE(file->thumbnail_path.has_value());
+  EXPECT_NE(*file->thumbnail_path, *catalog_->FindFile(original)->thumbnail_path);
+  EXPECT_TRUE(fs::is_regular_file(*file->thumbnail_path));
+  std::vector<store::SegmentRecord> copied = extraction.Segments(copy, "video");
+  ASSERT_EQ(copied.size(), extraction.Segments(original, "video").size());
+  ASSERT_TRUE(copied.front().thumbnail_path.has_value());
+  EXPECT_NE(copied.front().thumbnail_path->find(file->uuid), std::string::npos);
+  EXPECT_TRUE(fs::is_regular_file(*copied.front().thumbnail_path));
+  EXPECT_EQ(extraction.FullHash(copy), extraction.FullHash(original));
+  EXPECT_TRUE(extraction.FullHash(copy).has_value());
+}
+
+TEST_F(TaskExecutorTest, SameSampleDifferentContentIsAnalysedAlone) {
+  MSEARCH_REQUIRE_SHARED_DIR(shared);
+  config_.media.ocr.enabled = false;
+  // A byte changed outside the sampled blocks keeps the sampled hash equal,
+  // so only the full hash can separate the files.
+  std::string content;
+  {
+    std::ifstream in(shared / "corpus/video/long_3min_lowres.mp4", std::ios::binary);
+    content.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(content.size(), 10u * 65536);
+  fs::create_directories(media_dir_ / "edited");
+  content[content.size() / 4] ^= 0x01;
+  std::ofstream(media_dir_ / "edited/near.mp4", std::ios::binary) << content;
+  auto ids = CatalogueCopies(shared / "corpus", {"video/long_3min_lowres.mp4"});
+  int64_t original = ids.at("long_3min_lowres.mp4");
+  int64_t near = catalog_->FindFileByPath(media_dir_ / "edited/near.mp4")->id;
+
+  Run(kTaskProbe, original, nullptr);
+  Run(kTaskAnalyze, original, nullptr);
+  std::vector<queue::NewTask> follow_ups;
+  nlohmann::json result = Run(kTaskProbe, near, &follow_ups);
+  EXPECT_FALSE(result.contains("duplicate_of")) << result.dump();
+  ASSERT_EQ(follow_ups.size(), 1u);
+  EXPECT_EQ(follow_ups[0].type, kTaskAnalyze);
 }
 
 TEST_F(TaskExecutorTest, BrokenFileFailsPermanently) {

@@ -180,13 +180,15 @@ TEST_F(ExtractionStoreTest, RowsLeaveWithTheirFile) {
 TEST_F(ExtractionStoreTest, ModifiedFileLosesExtractedRows) {
   FileObservation observation = Observe("edited.mp4", 100, 1'000'000'000, 0, "video");
   int64_t file_id = catalog_.UpsertFile(observation).file_id;
+  ASSERT_TRUE(catalog_.StoreProbeResult(file_id, observation.size, observation.mtime_ns,
+                                        MediaInfo{}, "s1:edited"));
   std::vector<SegmentRecord> segments = {Segment(0, 0, 5)};
   store_.ReplaceSegments(file_id, "video", segments);
   std::vector<TextRecord> texts(1);
   texts[0].text = "stale caption";
   store_.ReplaceTexts(file_id, "ocr", texts);
   store_.SetPerceptualHash(file_id, 42);
-  store_.MarkAnalyzed(file_id);
+  EXPECT_TRUE(store_.MarkAnalyzed(file_id, observation.size, observation.mtime_ns));
 
   observation.size += 10;
   ASSERT_EQ(catalog_.UpsertFile(observation).change, FileChange::kModified);
@@ -222,7 +224,7 @@ TEST_F(ExtractionStoreTest, CopyResultsDuplicatesEverything) {
 
   int64_t copy = AddFile("copy of clip.mp4", "video");
   EXPECT_TRUE(store_.SameContentCandidates(copy, 100, "s1:same").empty());  // not analysed yet
-  store_.MarkAnalyzed(video_);
+  EXPECT_TRUE(store_.MarkAnalyzed(video_, 100, 1'000'000'000));
   EXPECT_THAT(store_.SameContentCandidates(copy, 100, "s1:same"), ElementsAre(video_));
   EXPECT_TRUE(store_.SameContentCandidates(copy, 101, "s1:same").empty());
 

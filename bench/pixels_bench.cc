@@ -1,0 +1,133 @@
+// Speed of model-ready image decoding (media::DecodeRgb) and of the
+// perceptual hash, in images per second on one thread. Rates are given per
+// second of wall time and per second of CPU time of this process. The CPU
+// figure is less disturbed by other work on a shared machine.
+//
+// The bench makes a 12-megapixel (4000x3000) baseline JPEG of quality 90 in
+// a scratch folder by enlarging a corpus photo with libvips, and decodes it
+// to a shorter side of --short-side pixels (JPEG shrink-on-load does most of
+// the work). It also measures a 1000x750 PNG made from the same picture,
+// whose format cannot shrink on load.
+//
+// Usage: pixels_bench [--runs R] [--images N] [--short-side S] [--corpus PATH]
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <vips/vips8>
+
+#include "common/clock.h"
+#include "media/image_pixels.h"
+#include "media/init.h"
+#include "media/perceptual_hash.h"
+#include "support/bench_paths.h"
+#include "support/bench_stats.h"
+#include "support/corpus_files.h"
+#include "support/machine_info.h"
+
+namespace msearch::bench {
+namespace {
+
+struct Settings {
+  int runs = 5;
+  int images = 20;
+  int short_side = 224;
+  std::filesystem::path corpus = DefaultCorpusDir();
+};
+
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+struct Rates {
+  double wall = 0;
+  double cpu = 0;
+};
+
+Rates DecodeRates(const std::filesystem::path& path, const Settings& settings) {
+  double cpu_start = CpuSeconds();
+  double start = MonotonicSeconds();
+  for (int i = 0; i < settings.images; ++i) media::DecodeRgb(path, settings.short_side);
+  return {settings.images / (MonotonicSeconds() - start),
+          settings.images / (CpuSeconds() - cpu_start)};
+}
+
+double HashRate(const media::RgbImage& image, int count) {
+  double start = MonotonicSeconds();
+  uint64_t combined = 0;
+  for (int i = 0; i < count; ++i) combined ^= media::PerceptualHash(image);
+  double elapsed = MonotonicSeconds() - start;
+  // Uses the result so the loop is not optimised away.
+  if (combined == 1) std::fputs("", stdout);
+  return count / elapsed;
+}
+
+}  // namespace
+}  // namespace msearch::bench
+
+int main(int argc, char** argv) {
+  using namespace msearch::bench;
+  Settings settings;
+  CLI::App app{"Measures DecodeRgb and PerceptualHash speed"};
+  app.add_option("--runs", settings.runs, "Runs of each measurement")->check(CLI::Range(1, 100));
+  app.add_option("--images", settings.images, "Decodes per run")->check(CLI::Range(1, 10000));
+  app.add_option("--short-side", settings.short_side, "Requested shorter side in pixels")
+      ->check(CLI::Range(16, 4096));
+  app.add_option("--corpus", settings.corpus, "The shared media corpus folder");
+  CLI11_PARSE(app, argc, argv);
+
+  if (!CorpusAvailable(settings.corpus, "pixels_bench")) return 0;
+  spdlog::set_level(spdlog::level::warn);
+  msearch::media::InitMedia();
+  ScratchDir scratch("pixels-bench");
+  std::filesystem::path photo = settings.corpus / "images" / "landscape_dune_sea.jpg";
+  std::filesystem::path jpeg = scratch.path() / "12mp.jpg";
+  std::filesystem::path png = scratch.path() / "1000x750.png";
+  try {
+    vips::VImage source = vips::VImage::new_from_file(photo.c_str());
+    vips::VImage large = source.resize(
+        4000.0 / source.width(), vips::VImage::option()->set("vscale", 3000.0 / source.height()));
+    large.jpegsave(jpeg.c_str(), vips::VImage::option()->set("Q", 90));
+    large.resize(0.25).pngsave(png.c_str());
+  } catch (const vips::VError& error) {
+    std::fprintf(stderr, "pixels_bench: cannot make the test images: %s\n", error.what());
+    return 1;
+  }
+
+  fmt::print("pixels_bench: shorter side {}, {} decodes per run, {} runs\n", settings.short_side,
+             settings.images, settings.runs);
+  fmt::print("machine: {}\n\n", DescribeMachine());
+  PrintTableHeader("measurement");
+
+  for (const auto& [name, path] :
+       {std::pair<std::string, std::filesystem::path>{"DecodeRgb, 12 MP JPEG 4000x3000", jpeg},
+        {"DecodeRgb, PNG 1000x750", png}}) {
+    std::vector<double> wall_rates;
+    std::vector<double> cpu_rates;
+    for (int run = 0; run < settings.runs; ++run) {
+      Rates rates = DecodeRates(path, settings);
+      wall_rates.push_back(rates.wall);
+      cpu_rates.push_back(rates.cpu);
+    }
+    PrintRow(name + ", wall", Summarize(wall_rates), "images/s", 1);
+    PrintRow(name + ", CPU", Summarize(cpu_rates), "images/s", 1);
+  }
+
+  msearch::media::RgbImage decoded = msearch::media::DecodeRgb(jpeg, settings.short_side);
+  std::vector<double> hash_rates;
+  for (int run = 0; run < settings.runs; ++run) {
+    hash_rates.push_back(HashRate(decoded, settings.images * 10));
+  }
+  PrintRow(fmt::format("PerceptualHash, {}x{} RGB", decoded.width, decoded.height),
+           Summarize(hash_rates), "images/s", 0);
+  fmt::print("\nmachine at the end: {}\n", DescribeMachine());
+  return 0;
+}

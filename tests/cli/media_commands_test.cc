@@ -1,0 +1,166 @@
+// Tests of `msearch inspect` and `msearch embed`, run as real processes on
+// corpus files and fixture checkpoints.
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "inference/safetensors.h"
+#include "process_runner.h"
+#include "support/shared_data.h"
+#include "support/temp_dir.h"
+
+namespace msearch::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+class MediaCommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = temp_ / "config.yml";
+    testing::WriteFile(config_, "storage:\n  data_dir: " +
+                                    nlohmann::json((temp_ / "data").string()).dump() + "\n");
+  }
+
+  nlohmann::json MsearchJson(std::vector<std::string> args, int expected_exit_code = 0) {
+    args.insert(args.begin(), {"--config", config_.string()});
+    testing::CommandResult result = testing::RunCommand(testing::MsearchBinary(), args);
+    EXPECT_EQ(result.exit_code, expected_exit_code) << result.err;
+    nlohmann::json json = nlohmann::json::parse(result.out, nullptr, false);
+    EXPECT_FALSE(json.is_discarded()) << "stdout is not JSON:\n" << result.out << result.err;
+    return json;
+  }
+
+  // The golden embedding `name` of a fixture, scaled to unit length as the
+  // command prints it.
+  static std::vector<float> GoldenUnit(const fs::path& family, const std::string& name) {
+    inference::SafetensorsFile goldens(family / "goldens.safetensors");
+    std::vector<float> values = goldens.ReadFloats(goldens.Info(name));
+    double norm = 0;
+    for (float value : values) norm += static_cast<double>(value) * value;
+    for (float& value : values) value = static_cast<float>(value / std::sqrt(norm));
+    return values;
+  }
+
+  static double MaxDifference(const nlohmann::json& printed, const std::vector<float>& expected) {
+    EXPECT_EQ(printed.size(), expected.size());
+    double worst = 0;
+    for (size_t i = 0; i < expected.size() && i < printed.size(); ++i) {
+      worst = std::max(worst, std::abs(printed[i].get<double>() - expected[i]));
+    }
+    return worst;
+  }
+
+  msearch::testing::TempDir temp_;
+  fs::path config_;
+};
+
+TEST_F(MediaCommandsTest, InspectVideoWithCuts) {
+  MSEARCH_REQUIRE_SHARED_DIR(shared);
+  fs::path video = shared / "corpus/video/scene_cuts_2_4_6.mp4";
+  nlohmann::json report = MsearchJson({"inspect", video.string(), "--json", "--no-ocr"});
+
+  EXPECT_EQ(report["path"], video.string());
+  EXPECT_EQ(report["kind"], "video");
+  EXPECT_EQ(report["info"]["width"], 320);
+  EXPECT_EQ(report["info"]["height"], 240);
+  EXPECT_EQ(report["content_hash"].get<std::string>().rfind("s1:", 0), 0u);
+  EXPECT_EQ(report["full_hash"].get<std::string>().rfind("sha256:", 0), 0u);
+  const nlohmann::json& segments = report["analysis"]["video"]["segments"];
+  ASSERT_EQ(segments.size(), 4u) << segments.dump();
+  const double cuts[] = {0, 2, 4, 6};
+  for (size_t i = 0; i < segments.size(); ++i) {
+    EXPECT_NEAR(segments[i]["start"].get<double>(), cuts[i], 0.5) << "segment " << i;
+    EXPECT_EQ(segments[i]["perceptual_hash"].get<std::string>().size(), 16u);
+  }
+  EXPECT_NEAR(segments.back()["end"].get<double>(), 8.0, 0.1);
+  EXPECT_GT(report["analysis"]["fingerprint"]["items"].get<int>(), 0);
+  EXPECT_EQ(report["analysis"]["audio"]["windows"].size(), 1u);
+}
+
+TEST_F(MediaCommandsTest, InspectReadsTextInImages) {
+  MSEARCH_REQUIRE_SHARED_DIR(shared);
+  nlohmann::json reports =
+      MsearchJson({"inspect", (shared / "corpus/images/text_en_invoice.png").string(),
+                   (shared / "corpus/images/text_zh_shanghai.png").string(), "--json"});
+  ASSERT_TRUE(reports.is_array());
+  ASSERT_EQ(reports.size(), 2u);
+  std::string english = reports[0]["analysis"]["texts"][0]["text"].get<std::string>();
+  EXPECT_NE(english.find("Invoice"), std::string::npos) << english;
+  EXPECT_NE(english.find("348.50"), std::string::npos) << english;
+  std::string chinese = reports[1]["analysis"]["texts"][0]["text"].get<std::string>();
+  EXPECT_NE(chinese.find("上海"), std::string::npos) << chinese;
+}
+
+TEST_F(MediaCommandsTest, InspectRotatedVideoIsUpright) {
+  MSEARCH_REQUIRE_SHARED_DIR(shared);
+  nlohmann::json report = MsearchJson(
+      {"inspect", (shared / "corpus/video/rotated_90.mp4").string(), "--json", "--no-ocr"});
+  const nlohmann::json& info = report["info"];
+  EXPECT_EQ(info["rotation"], 90);
+  EXPECT_LT(info["width"].get<int>(), info["height"].get<int>());
+  const nlohmann::json& video = report["analysis"]["video"];
+  EXPECT_EQ(video["width"], info["width"]);
+  EXPECT_EQ(video["height"], info["height"]);
+}
+
+TEST_F(MediaCommandsTest, InspectBrokenFileNamesIt) {
+  MSEARCH_REQUIRE_SHARED_DIR(shared);
+  fs::path broken = shared / "corpus/broken/truncated_no_moov.mp4";
+  nlohmann::json report = MsearchJson({"inspect", broken.string(), "--json"}, 1);
+  ASSERT_TRUE(report.contains("error")) << report.dump();
+  EXPECT_NE(report["error"].get<std::string>().find("truncated_no_moov.mp4"), std::string::npos);
+
+  nlohmann::json unsupported =
+      MsearchJson({"inspect", (temp_ / "notes.txt").string(), "--json"}, 1);
+  EXPECT_NE(unsupported["error"].get<std::string>().find("notes.txt"), std::string::npos);
+}
+
+TEST_F(MediaCommandsTest, EmbedMatchesReferenceVectors) {
+  MSEARCH_REQUIRE_SHARED_DIR(shared);
+  fs::path clip = shared / "fixtures/models/clip";
+  nlohmann::json result =
+      MsearchJson({"embed", "--model", clip.string(), "--text", "a photo of a cat", "--image",
+                   (clip / "inputs/landscape.jpg").string(), "--text", "a photo of a cat",
+                   "--threads", "2", "--json"});
+  EXPECT_EQ(result["family"], "clip");
+  const nlohmann::json& embeddings = result["embeddings"];
+  ASSERT_EQ(embeddings.size(), 3u);
+  EXPECT_EQ(embeddings[0]["kind"], "text");
+  EXPECT_EQ(embeddings[1]["kind"], "image");
+  EXPECT_LT(MaxDifference(embeddings[0]["vector"], GoldenUnit(clip, "text_00/text_embeds")), 1e-4);
+  EXPECT_LT(MaxDifference(embeddings[1]["vector"], GoldenUnit(clip, "image_00/image_embeds")),
+            1e-4);
+  EXPECT_EQ(embeddings[2]["vector"], embeddings[0]["vector"]);
+}
+
+TEST_F(MediaCommandsTest, EmbedChineseText) {
+  MSEARCH_REQUIRE_SHARED_DIR(shared);
+  fs::path model = shared / "fixtures/models/chinese_clip";
+  nlohmann::json cases = nlohmann::json::parse(std::ifstream(model / "cases.json"));
+  std::string text = cases["cases"][0]["input"]["text"];
+  nlohmann::json result =
+      MsearchJson({"embed", "--model", model.string(), "--text", text, "--json"});
+  ASSERT_EQ(result["embeddings"].size(), 1u);
+  EXPECT_LT(
+      MaxDifference(result["embeddings"][0]["vector"], GoldenUnit(model, "text_00/text_embeds")),
+      1e-4);
+}
+
+TEST_F(MediaCommandsTest, EmbedUnknownModelSaysHowToInstall) {
+  testing::CommandResult result = testing::RunCommand(
+      testing::MsearchBinary(), {"--config", config_.string(), "embed", "--model",
+                                 "nobody/no-such-model", "--text", "hello"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("nobody/no-such-model"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("msearch models pull"), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace msearch::cli
