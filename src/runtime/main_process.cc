@@ -21,6 +21,7 @@
 #include "queue/task_queue.h"
 #include "runtime/instance_lock.h"
 #include "runtime/ipc_router.h"
+#include "runtime/leftover_cleanup.h"
 #include "runtime/queue_options.h"
 #include "runtime/scheduler.h"
 #include "runtime/socket_location.h"
@@ -133,6 +134,7 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
   // run is alive. Without this, tasks it left processing would wait for their
   // leases to expire.
   queue.RequeueAllProcessing("msearch restarted while the task was running");
+  RemoveLeftovers(config);
   queue::StateCacheOptions cache_options;
   cache_options.memory_capacity = static_cast<size_t>(config.ipc.state_cache.memory_capacity);
   queue::StateCache state_cache(config.ipc.state_cache.path, cache_options);
