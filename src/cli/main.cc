@@ -18,12 +18,12 @@
 namespace {
 
 // OpenBLAS's pthread build starts its worker threads when the library loads,
-// before main() runs, and those threads do not block signals: a SIGTERM sent
-// to the main process would take its default action on one of them and kill
-// the process instead of starting an orderly shutdown. The inference engine
-// runs single-threaded GEMMs on its own thread pool, so OpenBLAS needs no
-// threads of its own. The library reads OPENBLAS_NUM_THREADS only at load, so
-// the process starts itself again once with the variable set; children
+// before main() runs, and those threads do not block signals. A SIGTERM sent
+// to the main process could then take its default action on one of them and
+// kill the process instead of starting an orderly shutdown. The inference
+// engine runs single-threaded GEMMs on its own thread pool, so OpenBLAS needs
+// no threads of its own. The library reads OPENBLAS_NUM_THREADS only at load,
+// so the process starts itself again once with the variable set, and children
 // inherit it.
 void RestartWithoutBlasThreads(char** argv) {
   const char* threads = std::getenv("OPENBLAS_NUM_THREADS");

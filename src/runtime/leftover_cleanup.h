@@ -6,7 +6,7 @@
 
 namespace msearch::runtime {
 
-// What RemoveLeftovers removed.
+// Counts of the leftovers RemoveLeftovers removed.
 struct LeftoverCounts {
   int temporary_files = 0;
   int shared_buffers = 0;
