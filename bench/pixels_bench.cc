@@ -7,7 +7,10 @@
 // a scratch folder by enlarging a corpus photo with libvips, and decodes it
 // to a shorter side of --short-side pixels (JPEG shrink-on-load does most of
 // the work). It also measures a 1000x750 PNG made from the same picture,
-// whose format cannot shrink on load.
+// whose format cannot shrink on load. Finally it measures what a task
+// worker's probe does with each photo: media::ProbeAndThumbnail (facts, pixel
+// validation and a 320-pixel JPEG thumbnail in one decode), plus the
+// perceptual hash of the same photo at 224 pixels.
 //
 // Usage: pixels_bench [--runs R] [--images N] [--short-side S] [--corpus PATH]
 
@@ -25,6 +28,7 @@
 #include "media/image_pixels.h"
 #include "media/init.h"
 #include "media/perceptual_hash.h"
+#include "media/probe_and_thumbnail.h"
 #include "support/bench_paths.h"
 #include "support/bench_stats.h"
 #include "support/corpus_files.h"
@@ -68,6 +72,20 @@ double HashRate(const media::RgbImage& image, int count) {
   // Uses the result so the loop is not optimised away.
   if (combined == 1) std::fputs("", stdout);
   return count / elapsed;
+}
+
+// Photos per second through the probe task's decode and thumbnail, then the
+// perceptual hash, as a task worker runs them for a new photo.
+Rates ThumbnailRates(const std::filesystem::path& path, const std::filesystem::path& output,
+                     const Settings& settings, bool with_hash) {
+  double cpu_start = CpuSeconds();
+  double start = MonotonicSeconds();
+  for (int i = 0; i < settings.images; ++i) {
+    media::ProbeAndThumbnail(path, "image", output);
+    if (with_hash) media::PerceptualHash(media::DecodeRgb(path, settings.short_side));
+  }
+  return {settings.images / (MonotonicSeconds() - start),
+          settings.images / (CpuSeconds() - cpu_start)};
 }
 
 }  // namespace
@@ -128,6 +146,20 @@ int main(int argc, char** argv) {
   }
   PrintRow(fmt::format("PerceptualHash, {}x{} RGB", decoded.width, decoded.height),
            Summarize(hash_rates), "images/s", 0);
+
+  for (bool with_hash : {false, true}) {
+    std::vector<double> wall_rates;
+    std::vector<double> cpu_rates;
+    for (int run = 0; run < settings.runs; ++run) {
+      Rates rates = ThumbnailRates(jpeg, scratch.path() / "thumbnail.jpg", settings, with_hash);
+      wall_rates.push_back(rates.wall);
+      cpu_rates.push_back(rates.cpu);
+    }
+    std::string name =
+        with_hash ? "12 MP JPEG: probe, thumbnail, hash" : "12 MP JPEG: probe, thumbnail";
+    PrintRow(name + ", wall", Summarize(wall_rates), "images/s", 1);
+    PrintRow(name + ", CPU", Summarize(cpu_rates), "images/s", 1);
+  }
   fmt::print("\nmachine at the end: {}\n", DescribeMachine());
   return 0;
 }
