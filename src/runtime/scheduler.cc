@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "runtime/model_paths.h"
 #include "runtime/queue_options.h"
 #include "runtime/task_executor.h"
 #include "runtime/task_types.h"
@@ -43,6 +44,8 @@ void Scheduler::RunDueJobs() {
       if (queued > 0) spdlog::info("re-queued {} pending file(s) that had no task", queued);
       int analyses = ReconcileUnanalyzedFiles();
       if (analyses > 0) spdlog::info("re-queued the analysis of {} file(s)", analyses);
+      int embeddings = ReconcileEmbeddings();
+      if (embeddings > 0) spdlog::info("queued the embedding of {} image(s)", embeddings);
     }
     if (now >= next_cleanup_) {
       next_cleanup_ = now + config_.ipc.state_cache.cleanup_interval;
@@ -107,6 +110,33 @@ int Scheduler::ReconcileUnanalyzedFiles() {
     ++queued;
   }
   if (queued > 0) wake_workers_({kTaskAnalyze});
+  return queued;
+}
+
+int Scheduler::ReconcileEmbeddings() {
+  if (!InstalledModelDir(config_, config_.models.image)) return 0;
+  std::vector<store::EmbeddingStore::FileWithoutVectors> files = embeddings_.FilesWithoutVectors(
+      EmbeddingSpace(config_.models.image), "image", embedding_cursor_, kReconcileBatch);
+  embedding_cursor_ = static_cast<int64_t>(files.size()) < kReconcileBatch ? 0 : files.back().id;
+  std::vector<queue::NewTask> tasks;
+  std::vector<int64_t> ids;
+  for (const store::EmbeddingStore::FileWithoutVectors& file : files) {
+    if (embedding_queued_.contains(file.id)) continue;
+    queue::NewTask task = MakeEmbedTask(file.id, file.path, file.directory_id);
+    task.sender = "main";
+    task.sender_type = "main";
+    tasks.push_back(std::move(task));
+    ids.push_back(file.id);
+  }
+  if (tasks.empty()) return 0;
+  int queued = 0;
+  std::vector<queue::EnqueueResult> results = queue_.EnqueueBatch(tasks);
+  for (size_t i = 0; i < results.size() && i < ids.size(); ++i) {
+    if (results[i].outcome != queue::EnqueueOutcome::kEnqueued) continue;
+    embedding_queued_.insert(ids[i]);
+    ++queued;
+  }
+  if (queued > 0) wake_workers_({kTaskEmbed});
   return queued;
 }
 

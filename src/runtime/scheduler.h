@@ -9,6 +9,7 @@
 #include "queue/state_cache.h"
 #include "queue/task_queue.h"
 #include "store/catalog.h"
+#include "store/embedding_store.h"
 #include "store/extraction_store.h"
 
 namespace msearch::runtime {
@@ -19,6 +20,9 @@ namespace msearch::runtime {
 //     a task was lost;
 //   - re-queues, once per run, the analysis of probed files that were never
 //     analysed, for example after an upgrade or a lost task;
+//   - queues, once per run, the embedding of analysed images that have no
+//     vector of the installed image model, so installing a model needs no
+//     rescan;
 //   - fails files left in 'processing' far beyond any task's time limit;
 //   - removes old task states (ipc.state_cache.cleanup_interval) and
 //     completed tasks older than a day.
@@ -36,6 +40,7 @@ class Scheduler {
  private:
   void FailStaleProcessingFiles();
   int ReconcileUnanalyzedFiles();
+  int ReconcileEmbeddings();
 
   const config::Config& config_;
   queue::StateCache& state_cache_;
@@ -47,6 +52,9 @@ class Scheduler {
   // failing is not retried again until msearch restarts.
   std::set<int64_t> reanalyzed_;
   int64_t reanalyze_cursor_ = 0;  // the next pass looks at files above this id
+  store::EmbeddingStore embeddings_{catalog_.database()};
+  std::set<int64_t> embedding_queued_;  // files whose embedding this run queued
+  int64_t embedding_cursor_ = 0;
   double next_reconcile_ = 0;
   double next_cleanup_ = 0;
   double next_purge_ = 0;

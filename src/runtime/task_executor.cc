@@ -11,6 +11,7 @@
 #include "media/thumbnail.h"
 #include "pipeline/analysis_store.h"
 #include "pipeline/file_analysis.h"
+#include "runtime/model_paths.h"
 #include "runtime/task_types.h"
 
 namespace msearch::runtime {
@@ -63,6 +64,17 @@ queue::NewTask MakeAnalyzeTask(int64_t file_id, const std::string& path, int64_t
   return task;
 }
 
+queue::NewTask MakeEmbedTask(int64_t file_id, const std::string& path, int64_t directory_id) {
+  queue::NewTask task;
+  task.type = kTaskEmbed;
+  task.data = {{"file_id", file_id}};
+  task.priority = kEmbedPriority;
+  task.dedupe_key = fmt::format("embed:{}", file_id);
+  task.scope = fmt::format("dir:{}", directory_id);
+  task.file_path = path;
+  return task;
+}
+
 TaskExecutor::TaskExecutor(const config::Config& config, store::Catalog& catalog)
     : config_(config),
       catalog_(catalog),
@@ -72,7 +84,7 @@ TaskExecutor::TaskExecutor(const config::Config& config, store::Catalog& catalog
 nlohmann::json TaskExecutor::Run(const std::string& type, const nlohmann::json& data,
                                  std::vector<queue::NewTask>* follow_ups) {
   if (type == kTaskProbe) return Probe(FileIdFrom(data), follow_ups);
-  if (type == kTaskAnalyze) return Analyze(FileIdFrom(data));
+  if (type == kTaskAnalyze) return Analyze(FileIdFrom(data), follow_ups);
   if (type == kTaskThumbnail) return Thumbnail(FileIdFrom(data));
   throw TaskFailure(fmt::format("unknown task type '{}'", type), false);
 }
@@ -212,7 +224,7 @@ std::optional<std::string> TaskExecutor::TakeOverDuplicate(const store::FileReco
   return std::nullopt;
 }
 
-nlohmann::json TaskExecutor::Analyze(int64_t file_id) {
+nlohmann::json TaskExecutor::Analyze(int64_t file_id, std::vector<queue::NewTask>* follow_ups) {
   std::optional<store::FileRecord> file = catalog_.FindFile(file_id);
   if (!file) return {{"skipped", "file no longer catalogued"}};
   if (file->status != "indexed") return {{"skipped", "file is not probed"}};
@@ -248,6 +260,11 @@ nlohmann::json TaskExecutor::Analyze(int64_t file_id) {
   }
   for (const std::string& warning : analysis.warnings) {
     spdlog::warn("file {} ('{}'): {}", file->uuid, file->path, warning);
+  }
+  // Without the model the scheduler queues the embedding once it is installed.
+  if (follow_ups != nullptr && file->kind == "image" &&
+      InstalledModelDir(config_, config_.models.image)) {
+    follow_ups->push_back(MakeEmbedTask(file_id, file->path, file->directory_id));
   }
   return {{"video_segments", analysis.video_segments.size()},
           {"audio_windows", analysis.audio_windows.size()},

@@ -34,6 +34,9 @@ class TaskFailure : public Error {
 queue::NewTask MakeProbeTask(int64_t file_id, const std::string& path, int64_t directory_id,
                              const std::string& sender);
 
+// Builds the embed task of one analysed image for the embedding workers.
+queue::NewTask MakeEmbedTask(int64_t file_id, const std::string& path, int64_t directory_id);
+
 // Builds the analyze task of one probed file.
 queue::NewTask MakeAnalyzeTask(int64_t file_id, const std::string& path, int64_t directory_id);
 
@@ -44,7 +47,8 @@ queue::NewTask MakeAnalyzeTask(int64_t file_id, const std::string& path, int64_t
 //              is already analysed under another path (a copy) takes over
 //              that file's results instead;
 //   analyze    extracts video segments with thumbnails, audio windows, OCR
-//              text, the audio fingerprint and perceptual hashes;
+//              text, the audio fingerprint and perceptual hashes, and queues
+//              an embed task for an image when the image model is installed;
 //   thumbnail  writes a JPEG thumbnail under storage.thumbnail_dir again.
 // Follow-up tasks go to `follow_ups`, so the caller decides whether to queue
 // them or run them in place (msearch index --once).
@@ -58,7 +62,7 @@ class TaskExecutor {
 
  private:
   nlohmann::json Probe(int64_t file_id, std::vector<queue::NewTask>* follow_ups);
-  nlohmann::json Analyze(int64_t file_id);
+  nlohmann::json Analyze(int64_t file_id, std::vector<queue::NewTask>* follow_ups);
   nlohmann::json Thumbnail(int64_t file_id);
   // Finds an analysed file with the same full content as `file` and copies
   // its results and thumbnails to `file`. Returns the uuid of the original.

@@ -14,6 +14,7 @@ inline constexpr char kTaskEmbed[] = "embed";
 
 inline constexpr int kProbePriority = 6;
 inline constexpr int kAnalyzePriority = 7;
+inline constexpr int kEmbedPriority = 8;
 inline constexpr int kThumbnailPriority = 9;
 
 // The types each worker kind claims.

@@ -301,4 +301,18 @@ std::optional<int> EmbeddingStore::SpaceDimension(std::string_view space) {
   return static_cast<int>(row.ColumnInt(0));
 }
 
+std::vector<EmbeddingStore::FileWithoutVectors> EmbeddingStore::FilesWithoutVectors(
+    std::string_view space, std::string_view kind, int64_t after_id, int64_t limit) {
+  Statement select = db_.Prepare(
+      "SELECT f.id, f.path, f.directory_id FROM files f WHERE f.kind = ? AND f.id > ? "
+      "AND f.status = 'indexed' AND f.analyzed_at IS NOT NULL AND NOT EXISTS "
+      "(SELECT 1 FROM embeddings e WHERE e.file_id = f.id AND e.space = ?) ORDER BY f.id LIMIT ?");
+  select.Bind(1, kind).Bind(2, after_id).Bind(3, space).Bind(4, limit);
+  std::vector<FileWithoutVectors> files;
+  while (select.Step()) {
+    files.push_back({select.ColumnInt(0), select.ColumnText(1), select.ColumnInt(2)});
+  }
+  return files;
+}
+
 }  // namespace msearch::store

@@ -93,6 +93,15 @@ class EmbeddingStore {
   int64_t Count(std::string_view space);
   // Every space with at least one vector, by name.
   std::vector<SpaceInfo> ListSpaces();
+  // Analysed, indexed files of `kind` with an id above `after_id` that have no
+  // vector in `space`, by id, at most `limit`: (id, path, directory id).
+  struct FileWithoutVectors {
+    int64_t id = 0;
+    std::string path;
+    int64_t directory_id = 0;
+  };
+  std::vector<FileWithoutVectors> FilesWithoutVectors(std::string_view space, std::string_view kind,
+                                                      int64_t after_id, int64_t limit);
   // The dimension of the vectors of `space`, or nullopt when it has none.
   std::optional<int> SpaceDimension(std::string_view space);
 
