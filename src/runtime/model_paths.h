@@ -9,7 +9,7 @@
 namespace msearch::runtime {
 
 // The folder of model `name` (a hub id such as "openai/clip-vit-base-patch32"
-// or a store name) under models.dir, when it holds a checkpoint: config.json
+// or a store name) under models.dir, when it contains a checkpoint: config.json
 // and model.safetensors. Returns nullopt for an empty name or a model that is
 // not installed.
 std::optional<std::filesystem::path> InstalledModelDir(const config::Config& config,
