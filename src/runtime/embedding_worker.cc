@@ -4,11 +4,14 @@
 #include <memory>
 #include <thread>
 
+#include <fmt/format.h>
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
 #include "embedding/encoder.h"
+#include "media/audio_decode.h"
+#include "media/media_error.h"
 #include "preprocess/image_decode.h"
 #include "queue/task_queue.h"
 #include "runtime/model_paths.h"
@@ -17,6 +20,7 @@
 #include "runtime/task_types.h"
 #include "store/catalog.h"
 #include "store/embedding_store.h"
+#include "store/extraction_store.h"
 
 namespace msearch::runtime {
 namespace {
@@ -84,7 +88,96 @@ void EmbedImages(embedding::Encoder& encoder, const std::string& space,
                 seconds);
 }
 
+// Seconds of audio embedded per model call: whole 10 s windows, so chunking
+// a long file gives the same windows as embedding it at once, while memory
+// stays bounded.
+constexpr double kAudioChunkSeconds = 100;
+
+// Embeds the audio track of the file of `task` window by window and stores
+// the windows as its audio segments with one vector each in `space`.
+void EmbedAudio(embedding::Encoder& encoder, const std::string& space,
+                const queue::ClaimedTask& task, store::Catalog& catalog, queue::TaskQueue& queue,
+                const ChildIdentity& identity, const std::string& worker_id) {
+  int64_t file_id = task.data.value("file_id", int64_t{0});
+  std::optional<store::FileRecord> file = catalog.FindFile(file_id);
+  if (!file || file->status != "indexed") {
+    queue.Complete(task.id, worker_id, {{"skipped", "file no longer catalogued"}});
+    return;
+  }
+  const int rate = encoder.info().audio_sample_rate;
+  const size_t chunk_samples = static_cast<size_t>(kAudioChunkSeconds * rate);
+  std::vector<float> buffer;
+  std::vector<embedding::AudioVector> windows;
+  double offset = 0;
+  auto embed = [&](size_t count) {
+    for (embedding::AudioVector& window :
+         encoder.EncodeWaveform(std::span<const float>(buffer.data(), count))) {
+      window.start_seconds += offset;
+      window.end_seconds += offset;
+      windows.push_back(std::move(window));
+    }
+    buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(count));
+    offset += static_cast<double>(count) / rate;
+  };
+  double started = MonotonicSeconds();
+  try {
+    media::AudioDecodeOptions decode;
+    decode.sample_rate = rate;
+    media::DecodeAudio(file->path, decode, [&](std::span<const float> samples) {
+      buffer.insert(buffer.end(), samples.begin(), samples.end());
+      while (buffer.size() >= chunk_samples) embed(chunk_samples);
+      return true;
+    });
+    // A short tail after full chunks is covered by the last window of the
+    // model's rule only when it is long enough to matter.
+    if (!buffer.empty() && (windows.empty() || buffer.size() >= static_cast<size_t>(rate))) {
+      embed(buffer.size());
+    }
+  } catch (const media::MediaError& error) {
+    spdlog::warn("{}: embed task {} for file {} ('{}') failed: {}", identity.process_id, task.id,
+                 file->uuid, file->path, error.what());
+    queue.Fail(task.id, worker_id, error.what(), /*retryable=*/false);
+    return;
+  }
+
+  std::vector<store::SegmentRecord> segments;
+  for (size_t i = 0; i < windows.size(); ++i) {
+    store::SegmentRecord segment;
+    segment.index = static_cast<int>(i);
+    segment.start_s = windows[i].start_seconds;
+    segment.end_s = windows[i].end_seconds;
+    segment.representative_s = (windows[i].start_seconds + windows[i].end_seconds) / 2;
+    segments.push_back(segment);
+  }
+  try {
+    store::ExtractionStore extraction(catalog.database());
+    std::vector<int64_t> segment_ids = extraction.ReplaceSegments(file_id, "audio", segments);
+    std::vector<store::NewEmbedding> vectors(windows.size());
+    for (size_t i = 0; i < windows.size(); ++i) {
+      vectors[i].segment_id = segment_ids[i];
+      vectors[i].vector = std::move(windows[i].vector);
+    }
+    store::EmbeddingStore(catalog.database()).ReplaceFileVectors(file_id, space, vectors);
+  } catch (const Error& error) {
+    // The file was removed while it was embedded.
+    queue.Complete(task.id, worker_id, {{"skipped", error.what()}});
+    return;
+  }
+  queue.Complete(
+      task.id, worker_id,
+      {{"space", space}, {"windows", windows.size()}, {"seconds", MonotonicSeconds() - started}});
+}
+
 }  // namespace
+
+// A model of one modality, loaded on first use and unloaded when idle.
+struct ModelSlot {
+  std::string modality;  // image or audio
+  std::string name;      // models.image or models.audio
+  std::unique_ptr<embedding::Encoder> encoder;
+  double last_used = 0;
+  bool waiting_logged = false;
+};
 
 int RunEmbeddingWorker(const config::Config& config, const ChildIdentity& identity) {
   ApplyMemoryLimit(config.processes.embedding_worker.memory_limit_mb, identity.process_id);
@@ -94,75 +187,106 @@ int RunEmbeddingWorker(const config::Config& config, const ChildIdentity& identi
   queue::TaskQueue heartbeat_queue(config.ipc.task_queue.path, QueueOptionsFromConfig(config));
   session.SetHeartbeatHook([&] { heartbeat_queue.ExtendLeases(session.worker_id()); });
 
-  const std::string& model_name = config.models.image;
   const int batch_size = std::max(1, config.processes.embedding_worker.batch_size);
   const int threads = config.models.inference_threads > 0
                           ? config.models.inference_threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::unique_ptr<embedding::Encoder> encoder;
-  double last_used = MonotonicSeconds();
-  bool waiting_logged = false;
-  spdlog::info("{} ready (image model '{}', batch size {}, {} threads)", identity.process_id,
-               model_name, batch_size, threads);
+  ModelSlot slots[] = {{"image", config.models.image, nullptr, 0, false},
+                       {"audio", config.models.audio, nullptr, 0, false}};
+  spdlog::info("{} ready (image model '{}', audio model '{}', batch size {}, {} threads)",
+               identity.process_id, config.models.image, config.models.audio, batch_size, threads);
+
+  // Loads the model of `slot` if needed. Returns false, failing `tasks`,
+  // when it is missing or cannot be loaded.
+  auto ensure_loaded = [&](ModelSlot& slot, const std::vector<queue::ClaimedTask>& tasks) {
+    if (slot.encoder) return true;
+    std::optional<std::filesystem::path> dir = InstalledModelDir(config, slot.name);
+    std::string message;
+    if (!dir) {
+      message = fmt::format("the {} model '{}' is not installed in '{}'", slot.modality, slot.name,
+                            config.models.dir.string());
+    } else {
+      try {
+        double started = MonotonicSeconds();
+        slot.encoder = embedding::Encoder::Load(*dir, threads);
+        spdlog::info("{}: loaded '{}' ({}, {} dimensions) in {:.2f} s", identity.process_id,
+                     dir->string(), slot.encoder->info().family, slot.encoder->info().embedding_dim,
+                     MonotonicSeconds() - started);
+        return true;
+      } catch (const Error& error) {
+        message = fmt::format("cannot load '{}': {}", dir->string(), error.what());
+      }
+    }
+    // A model still being copied in, or a broken one: the tasks are retried
+    // with backoff.
+    spdlog::error("{}: {}", identity.process_id, message);
+    FailAll(queue, tasks, session.worker_id(), message, /*retryable=*/true);
+    return false;
+  };
 
   while (!session.stop_requested()) {
-    std::optional<std::filesystem::path> model_dir = InstalledModelDir(config, model_name);
-    if (!model_dir) {
-      // Embed tasks wait in the queue; the scheduler queues them once the
-      // model appears, so there is nothing to claim until then.
-      if (!waiting_logged && !model_name.empty()) {
-        spdlog::info("{}: image model '{}' is not installed in '{}'; waiting for it",
-                     identity.process_id, model_name, config.models.dir.string());
-        waiting_logged = true;
+    bool any_installed = false;
+    for (ModelSlot& slot : slots) {
+      if (InstalledModelDir(config, slot.name)) {
+        any_installed = true;
+        slot.waiting_logged = false;
+      } else {
+        // The scheduler queues work for a model only once it is installed.
+        if (!slot.waiting_logged && !slot.name.empty()) {
+          spdlog::info("{}: {} model '{}' is not installed in '{}'; waiting for it",
+                       identity.process_id, slot.modality, slot.name, config.models.dir.string());
+          slot.waiting_logged = true;
+        }
+        slot.encoder.reset();
       }
-      encoder.reset();
+    }
+    if (!any_installed) {
       session.WaitForMessage(kIdleFallback);
       continue;
     }
-    waiting_logged = false;
 
     std::vector<queue::ClaimedTask> claimed =
         queue.Claim(session.worker_id(), kEmbeddingWorkerTypes, batch_size);
     if (claimed.empty()) {
       int idle_limit = config.models.idle_unload_seconds;
-      if (encoder && idle_limit > 0 && MonotonicSeconds() - last_used > idle_limit) {
-        spdlog::info("{}: unloading '{}' after {} s without work", identity.process_id,
-                     model_dir->string(), idle_limit);
-        encoder.reset();
-        malloc_trim(0);
+      for (ModelSlot& slot : slots) {
+        if (slot.encoder && idle_limit > 0 && MonotonicSeconds() - slot.last_used > idle_limit) {
+          spdlog::info("{}: unloading the {} model after {} s without work", identity.process_id,
+                       slot.modality, idle_limit);
+          slot.encoder.reset();
+          malloc_trim(0);
+        }
       }
       session.WaitForMessage(kIdleFallback);
       continue;
     }
 
     session.SetCurrentTask(claimed.front().id);
-    if (!encoder) {
-      try {
-        double started = MonotonicSeconds();
-        encoder = embedding::Encoder::Load(*model_dir, threads);
-        spdlog::info("{}: loaded '{}' ({}, {} dimensions) in {:.2f} s", identity.process_id,
-                     model_dir->string(), encoder->info().family, encoder->info().embedding_dim,
-                     MonotonicSeconds() - started);
-      } catch (const Error& error) {
-        // A model still being copied in, or a broken one: the tasks go back
-        // and are retried with backoff.
-        spdlog::error("{}: cannot load '{}': {}", identity.process_id, model_dir->string(),
-                      error.what());
-        FailAll(queue, claimed, session.worker_id(), error.what(), /*retryable=*/true);
-        session.SetCurrentTask(std::nullopt);
-        session.WaitForMessage(kIdleFallback);
-        continue;
-      }
+    std::vector<queue::ClaimedTask> image_tasks;
+    std::vector<queue::ClaimedTask> audio_tasks;
+    for (queue::ClaimedTask& task : claimed) {
+      (task.data.value("modality", std::string("image")) == "audio" ? audio_tasks : image_tasks)
+          .push_back(std::move(task));
     }
     try {
-      EmbedImages(*encoder, EmbeddingSpace(model_name), claimed, catalog, queue, identity,
-                  session.worker_id());
+      if (!image_tasks.empty() && ensure_loaded(slots[0], image_tasks)) {
+        EmbedImages(*slots[0].encoder, EmbeddingSpace(slots[0].name), image_tasks, catalog, queue,
+                    identity, session.worker_id());
+        slots[0].last_used = MonotonicSeconds();
+      }
+      if (!audio_tasks.empty() && ensure_loaded(slots[1], audio_tasks)) {
+        for (const queue::ClaimedTask& task : audio_tasks) {
+          EmbedAudio(*slots[1].encoder, EmbeddingSpace(slots[1].name), task, catalog, queue,
+                     identity, session.worker_id());
+        }
+        slots[1].last_used = MonotonicSeconds();
+      }
     } catch (const std::exception& error) {
       spdlog::error("{}: embedding {} task(s) failed: {}", identity.process_id, claimed.size(),
                     error.what());
-      FailAll(queue, claimed, session.worker_id(), error.what(), /*retryable=*/true);
+      FailAll(queue, image_tasks, session.worker_id(), error.what(), /*retryable=*/true);
+      FailAll(queue, audio_tasks, session.worker_id(), error.what(), /*retryable=*/true);
     }
-    last_used = MonotonicSeconds();
     session.SetCurrentTask(std::nullopt);
   }
 

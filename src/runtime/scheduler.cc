@@ -114,15 +114,24 @@ int Scheduler::ReconcileUnanalyzedFiles() {
 }
 
 int Scheduler::ReconcileEmbeddings() {
-  if (!InstalledModelDir(config_, config_.models.image)) return 0;
-  std::vector<store::EmbeddingStore::FileWithoutVectors> files = embeddings_.FilesWithoutVectors(
-      EmbeddingSpace(config_.models.image), "image", embedding_cursor_, kReconcileBatch);
-  embedding_cursor_ = static_cast<int64_t>(files.size()) < kReconcileBatch ? 0 : files.back().id;
+  return ReconcileEmbeddings("image") + ReconcileEmbeddings("audio");
+}
+
+int Scheduler::ReconcileEmbeddings(const std::string& modality) {
+  const std::string& model = modality == "image" ? config_.models.image : config_.models.audio;
+  if (!InstalledModelDir(config_, model)) return 0;
+  const std::string space = EmbeddingSpace(model);
+  int64_t& cursor = embedding_cursor_[modality];
+  std::set<int64_t>& queued_before = embedding_queued_[modality];
+  std::vector<store::EmbeddingStore::FileWithoutVectors> files =
+      modality == "image" ? embeddings_.FilesWithoutVectors(space, "image", cursor, kReconcileBatch)
+                          : embeddings_.AudioFilesWithoutVectors(space, cursor, kReconcileBatch);
+  cursor = static_cast<int64_t>(files.size()) < kReconcileBatch ? 0 : files.back().id;
   std::vector<queue::NewTask> tasks;
   std::vector<int64_t> ids;
   for (const store::EmbeddingStore::FileWithoutVectors& file : files) {
-    if (embedding_queued_.contains(file.id)) continue;
-    queue::NewTask task = MakeEmbedTask(file.id, file.path, file.directory_id);
+    if (queued_before.contains(file.id)) continue;
+    queue::NewTask task = MakeEmbedTask(file.id, file.path, file.directory_id, modality);
     task.sender = "main";
     task.sender_type = "main";
     tasks.push_back(std::move(task));
@@ -133,7 +142,7 @@ int Scheduler::ReconcileEmbeddings() {
   std::vector<queue::EnqueueResult> results = queue_.EnqueueBatch(tasks);
   for (size_t i = 0; i < results.size() && i < ids.size(); ++i) {
     if (results[i].outcome != queue::EnqueueOutcome::kEnqueued) continue;
-    embedding_queued_.insert(ids[i]);
+    queued_before.insert(ids[i]);
     ++queued;
   }
   if (queued > 0) wake_workers_({kTaskEmbed});

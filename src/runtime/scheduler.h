@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,9 +21,9 @@ namespace msearch::runtime {
 //     a task was lost;
 //   - re-queues, once per run, the analysis of probed files that were never
 //     analysed, for example after an upgrade or a lost task;
-//   - queues, once per run, the embedding of analysed images that have no
-//     vector of the installed image model, so installing a model needs no
-//     rescan;
+//   - queues, once per run, the embedding of analysed images and audio
+//     tracks that have no vector of the installed model of their modality,
+//     so installing a model needs no rescan;
 //   - fails files left in 'processing' far beyond any task's time limit;
 //   - removes old task states (ipc.state_cache.cleanup_interval) and
 //     completed tasks older than a day.
@@ -41,6 +42,7 @@ class Scheduler {
   void FailStaleProcessingFiles();
   int ReconcileUnanalyzedFiles();
   int ReconcileEmbeddings();
+  int ReconcileEmbeddings(const std::string& modality);
 
   const config::Config& config_;
   queue::StateCache& state_cache_;
@@ -53,8 +55,10 @@ class Scheduler {
   std::set<int64_t> reanalyzed_;
   int64_t reanalyze_cursor_ = 0;  // the next pass looks at files above this id
   store::EmbeddingStore embeddings_{catalog_.database()};
-  std::set<int64_t> embedding_queued_;  // files whose embedding this run queued
-  int64_t embedding_cursor_ = 0;
+  // Files whose embedding this run queued, and the next pass's starting id,
+  // per modality (image, audio).
+  std::map<std::string, std::set<int64_t>> embedding_queued_;
+  std::map<std::string, int64_t> embedding_cursor_;
   double next_reconcile_ = 0;
   double next_cleanup_ = 0;
   double next_purge_ = 0;

@@ -64,12 +64,13 @@ queue::NewTask MakeAnalyzeTask(int64_t file_id, const std::string& path, int64_t
   return task;
 }
 
-queue::NewTask MakeEmbedTask(int64_t file_id, const std::string& path, int64_t directory_id) {
+queue::NewTask MakeEmbedTask(int64_t file_id, const std::string& path, int64_t directory_id,
+                             const std::string& modality) {
   queue::NewTask task;
   task.type = kTaskEmbed;
-  task.data = {{"file_id", file_id}};
+  task.data = {{"file_id", file_id}, {"modality", modality}};
   task.priority = kEmbedPriority;
-  task.dedupe_key = fmt::format("embed:{}", file_id);
+  task.dedupe_key = fmt::format("embed-{}:{}", modality, file_id);
   task.scope = fmt::format("dir:{}", directory_id);
   task.file_path = path;
   return task;
@@ -264,7 +265,11 @@ nlohmann::json TaskExecutor::Analyze(int64_t file_id, std::vector<queue::NewTask
   // Without the model the scheduler queues the embedding once it is installed.
   if (follow_ups != nullptr && file->kind == "image" &&
       InstalledModelDir(config_, config_.models.image)) {
-    follow_ups->push_back(MakeEmbedTask(file_id, file->path, file->directory_id));
+    follow_ups->push_back(MakeEmbedTask(file_id, file->path, file->directory_id, "image"));
+  }
+  if (follow_ups != nullptr && !analysis.audio_windows.empty() &&
+      InstalledModelDir(config_, config_.models.audio)) {
+    follow_ups->push_back(MakeEmbedTask(file_id, file->path, file->directory_id, "audio"));
   }
   return {{"video_segments", analysis.video_segments.size()},
           {"audio_windows", analysis.audio_windows.size()},

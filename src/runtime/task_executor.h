@@ -34,8 +34,11 @@ class TaskFailure : public Error {
 queue::NewTask MakeProbeTask(int64_t file_id, const std::string& path, int64_t directory_id,
                              const std::string& sender);
 
-// Builds the embed task of one analysed image for the embedding workers.
-queue::NewTask MakeEmbedTask(int64_t file_id, const std::string& path, int64_t directory_id);
+// Builds the embed task of one analysed file for the embedding workers:
+// `modality` "image" embeds a still image, "audio" the windows of its audio
+// track.
+queue::NewTask MakeEmbedTask(int64_t file_id, const std::string& path, int64_t directory_id,
+                             const std::string& modality);
 
 // Builds the analyze task of one probed file.
 queue::NewTask MakeAnalyzeTask(int64_t file_id, const std::string& path, int64_t directory_id);
@@ -48,7 +51,8 @@ queue::NewTask MakeAnalyzeTask(int64_t file_id, const std::string& path, int64_t
 //              that file's results instead;
 //   analyze    extracts video segments with thumbnails, audio windows, OCR
 //              text, the audio fingerprint and perceptual hashes, and queues
-//              an embed task for an image when the image model is installed;
+//              embed tasks for an image or an audio track when the model of
+//              that modality is installed;
 //   thumbnail  writes a JPEG thumbnail under storage.thumbnail_dir again.
 // Follow-up tasks go to `follow_ups`, so the caller decides whether to queue
 // them or run them in place (msearch index --once).

@@ -315,4 +315,19 @@ std::vector<EmbeddingStore::FileWithoutVectors> EmbeddingStore::FilesWithoutVect
   return files;
 }
 
+std::vector<EmbeddingStore::FileWithoutVectors> EmbeddingStore::AudioFilesWithoutVectors(
+    std::string_view space, int64_t after_id, int64_t limit) {
+  Statement select = db_.Prepare(
+      "SELECT f.id, f.path, f.directory_id FROM files f WHERE f.id > ? AND f.status = 'indexed' "
+      "AND f.analyzed_at IS NOT NULL AND EXISTS (SELECT 1 FROM segments s WHERE s.file_id = f.id "
+      "AND s.track = 'audio') AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = f.id "
+      "AND e.space = ?) ORDER BY f.id LIMIT ?");
+  select.Bind(1, after_id).Bind(2, space).Bind(3, limit);
+  std::vector<FileWithoutVectors> files;
+  while (select.Step()) {
+    files.push_back({select.ColumnInt(0), select.ColumnText(1), select.ColumnInt(2)});
+  }
+  return files;
+}
+
 }  // namespace msearch::store

@@ -102,6 +102,11 @@ class EmbeddingStore {
   };
   std::vector<FileWithoutVectors> FilesWithoutVectors(std::string_view space, std::string_view kind,
                                                       int64_t after_id, int64_t limit);
+  // Analysed, indexed files with an id above `after_id` that have audio
+  // windows (segments of the audio track) but no vector in `space`, by id,
+  // at most `limit`.
+  std::vector<FileWithoutVectors> AudioFilesWithoutVectors(std::string_view space, int64_t after_id,
+                                                           int64_t limit);
   // The dimension of the vectors of `space`, or nullopt when it has none.
   std::optional<int> SpaceDimension(std::string_view space);
 

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "embedding/encoder.h"
+#include "media/audio_decode.h"
 #include "serve_fixture.h"
 #include "store/catalog.h"
 #include "store/embedding_store.h"
@@ -93,6 +94,71 @@ TEST(EmbeddingWorker, EmbedsImagesOnceModelIsInstalled) {
       worst = std::max(worst, static_cast<double>(std::abs(stored[0].vector[i] - expected[i])));
     }
     EXPECT_LT(worst, 1e-5) << image;
+  }
+}
+
+// Installs a fixture checkpoint under `models` as `name` the way `msearch
+// models import` does: complete, then renamed into place.
+void InstallFixture(const fs::path& fixture, const fs::path& models, const std::string& name) {
+  fs::path staging = models / (".staging-" + name);
+  fs::create_directories(staging);
+  for (const auto& entry : fs::directory_iterator(fixture)) {
+    std::string file = entry.path().filename().string();
+    if (entry.is_regular_file() && file != "goldens.safetensors" && file != "cases.json" &&
+        file != "tokenizer_cases.json") {
+      fs::copy_file(entry.path(), staging / file);
+    }
+  }
+  fs::rename(staging, models / name);
+}
+
+TEST(EmbeddingWorker, EmbedsAudioTracksWindowByWindow) {
+  MSEARCH_REQUIRE_SHARED_DIR(shared);
+  msearch::testing::TempDir temp;
+  const fs::path root = temp.path();
+  fs::path config = msearch::testing::WriteServeConfig(root);
+  {
+    std::ofstream append(config, std::ios::app);
+    append << "models:\n  dir: " << nlohmann::json((root / "models").string()).dump()
+           << "\n  image: \"\"\n  text: []\n  audio: test-clap\n  inference_threads: 1\n";
+  }
+  const fs::path speech = root / "media" / "speech_en_espeak.wav";
+  const fs::path video = root / "media" / "scene_cuts_2_4_6.mp4";
+  fs::copy_file(shared / "corpus/audio/speech_en_espeak.wav", speech);
+  fs::copy_file(shared / "corpus/video/scene_cuts_2_4_6.mp4", video);
+  const fs::path fixture = shared / "fixtures/models/clap";
+  InstallFixture(fixture, root / "models", "test-clap");
+
+  msearch::testing::ServeProcess serve(root);
+  ASSERT_TRUE(serve.WaitUntilReady(120s)) << serve.Diagnostics();
+  store::Catalog catalog(root / "data" / "catalog.db");
+  store::EmbeddingStore embeddings(catalog.database());
+  ASSERT_TRUE(WaitFor([&] { return embeddings.Count("test-clap") == 2; }, 180s))
+      << serve.Diagnostics();
+
+  std::unique_ptr<embedding::Encoder> encoder = embedding::Encoder::Load(fixture, 1);
+  for (const fs::path& path : {speech, video}) {
+    std::optional<store::FileRecord> file = catalog.FindFileByPath(path);
+    ASSERT_TRUE(file.has_value()) << path;
+    std::vector<store::EmbeddingRecord> stored = embeddings.ReadFileVectors(file->id, "test-clap");
+    ASSERT_EQ(stored.size(), 1u) << path;  // under 10 s: one window
+    EXPECT_TRUE(stored[0].segment_id.has_value());
+
+    std::vector<float> samples;
+    media::AudioDecodeOptions decode;
+    decode.sample_rate = encoder->info().audio_sample_rate;
+    media::DecodeAudio(path, decode, [&](std::span<const float> chunk) {
+      samples.insert(samples.end(), chunk.begin(), chunk.end());
+      return true;
+    });
+    std::vector<embedding::AudioVector> expected = encoder->EncodeWaveform(samples);
+    ASSERT_EQ(expected.size(), 1u);
+    double worst = 0;
+    for (size_t i = 0; i < expected[0].vector.size(); ++i) {
+      worst = std::max(worst,
+                       static_cast<double>(std::abs(stored[0].vector[i] - expected[0].vector[i])));
+    }
+    EXPECT_LT(worst, 1e-5) << path;
   }
 }
 
