@@ -93,11 +93,13 @@ void PrintReport(const nlohmann::json& report) {
   if (info.value("rotation", 0) != 0)
     std::cout << fmt::format(", rotated {}°", info["rotation"].get<int>());
   std::cout << '\n';
+
   std::cout << "  content hash " << report["content_hash"].get<std::string>() << '\n';
   const nlohmann::json& analysis = report["analysis"];
   if (analysis.contains("perceptual_hash")) {
     std::cout << "  perceptual hash " << analysis["perceptual_hash"].get<std::string>() << '\n';
   }
+
   if (analysis.contains("video")) PrintSegments(analysis["video"]["segments"], "segment");
   if (analysis.contains("audio")) PrintSegments(analysis["audio"]["windows"], "window ");
   if (analysis.contains("fingerprint")) {

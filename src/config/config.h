@@ -102,7 +102,7 @@ struct VideoAnalysisConfig {
   double min_segment_s = 1.0;
   double max_segment_s = 30.0;
   double single_segment_max_s = 6.0;  // videos up to this long are one segment
-  int frames_per_segment = 4;         // frames the image model sees per segment
+  int frames_per_segment = 4;         // frames per segment given to the image model
   int frame_size = 448;               // shorter side of those frames, in pixels
 };
 

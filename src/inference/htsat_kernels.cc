@@ -90,9 +90,9 @@ void TiledLinear(ThreadPool& pool, const float* input, int rows, int input_strid
   for (const LinearWeights& segment : segments) total_columns += segment.out_features;
   const int in_features = segments[0].in_features;
 
-  const int wanted_tiles = kTilesPerThread * pool.num_threads();
-  const int row_tiles = std::clamp(rows / kMinTileRows, 1, wanted_tiles);
-  const int column_tiles = std::clamp((wanted_tiles + row_tiles - 1) / row_tiles, 1,
+  const int target_tiles = kTilesPerThread * pool.num_threads();
+  const int row_tiles = std::clamp(rows / kMinTileRows, 1, target_tiles);
+  const int column_tiles = std::clamp((target_tiles + row_tiles - 1) / row_tiles, 1,
                                       std::max(1, total_columns / kMinTileColumns));
   const int rows_per_tile = (rows + row_tiles - 1) / row_tiles;
   int columns_per_tile = (total_columns + column_tiles - 1) / column_tiles;

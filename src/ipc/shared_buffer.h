@@ -25,8 +25,8 @@ class SharedBufferError : public Error {
 //
 // Names are "/<prefix>-<creator pid>-<sequence>"; the prefix identifies one
 // msearch instance, and the creator pid lets SweepSharedBuffers tell a block
-// whose writer died before handing it over. The block is owned by whoever
-// holds its name: the creator until it passes the name on (for example in an
+// whose writer died before handing it over. The block belongs to the
+// process that has its name: the creator until it passes the name on (for example in an
 // embed task), then the consumer, which calls Unlink when done. The mapping
 // itself is released when the object is destroyed; the name persists until
 // Unlink, so a consumer can open it after the creator exits.
@@ -73,7 +73,7 @@ void CheckSharedBufferPrefix(std::string_view prefix);
 
 // Removes the blocks of `prefix` that no process will consume: those whose
 // creator process is gone and for which `in_use(name)` is false (the
-// caller answers from the task queue). Blocks of live creators are left
+// caller checks the task queue). Blocks of live creators are left
 // alone, since they may not have been handed over yet. Returns the names
 // removed.
 std::vector<std::string> SweepSharedBuffers(std::string_view prefix,

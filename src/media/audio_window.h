@@ -29,7 +29,7 @@ struct AudioWindowOptions {
 // One window of audio for the audio embedding model. Times are seconds
 // from the start of the decoded audio. end_seconds is where the real audio
 // ends, so a padded last window has end_seconds - start_seconds shorter
-// than its sample count says.
+// than its sample count implies.
 struct AudioWindow {
   int index = 0;
   double start_seconds = 0;

@@ -208,8 +208,8 @@ void SegmentBuilder::Deliver(Piece piece) {
         WriteSegmentThumbnail(representative->image, options_.thumbnail_size, source_,
                               segment.thumbnail);
       } catch (const MediaError& error) {
-        // A full or read-only thumbnail folder says nothing about the
-        // video: the segment stays, without its preview.
+        // A full or read-only thumbnail folder is no fault of the video,
+        // so the segment stays, without its preview.
         spdlog::warn("segment {} of '{}' has no thumbnail: {}", segment.index, source_.string(),
                      error.what());
         segment.thumbnail.clear();

@@ -42,7 +42,7 @@ struct FileAnalysis {
 //
 // Throws media::MediaError naming the file when its main content (the
 // pictures of an image or video, the sound of an audio file) cannot be
-// decoded; failures of secondary parts are returned in `warnings`.
+// decoded. Failures of secondary parts are returned in `warnings`.
 // Thread-safe: files may be analysed in parallel.
 FileAnalysis AnalyzeFile(const std::filesystem::path& path, const store::MediaInfo& info,
                          const AnalysisOptions& options);

@@ -19,6 +19,41 @@ constexpr int64_t kReconcileBatch = 2000;
 constexpr double kPurgeInterval = 3600;
 constexpr double kCompletedTaskRetention = 24 * 3600;
 
+// Queues the task `make_task` builds for each of `files` that this run has
+// not queued yet, records the ones the queue accepted in `queued_before`, and
+// returns their count. A file whose task still waits (deduplicated) is not
+// recorded, so a later pass tries it again.
+template <typename File, typename MakeTask>
+int QueueOncePerRun(queue::TaskQueue& queue, const std::vector<File>& files,
+                    std::set<int64_t>& queued_before, MakeTask make_task) {
+  std::vector<queue::NewTask> tasks;
+  std::vector<int64_t> ids;
+  for (const File& file : files) {
+    if (queued_before.contains(file.id)) continue;
+    queue::NewTask task = make_task(file);
+    task.sender = "main";
+    task.sender_type = "main";
+    tasks.push_back(std::move(task));
+    ids.push_back(file.id);
+  }
+  if (tasks.empty()) return 0;
+  int queued = 0;
+  std::vector<queue::EnqueueResult> results = queue.EnqueueBatch(tasks);
+  for (size_t i = 0; i < results.size() && i < ids.size(); ++i) {
+    if (results[i].outcome != queue::EnqueueOutcome::kEnqueued) continue;
+    queued_before.insert(ids[i]);
+    ++queued;
+  }
+  return queued;
+}
+
+// Passes walk the files by id and start again from the lowest after the
+// last one, so files that keep failing never hide the others.
+template <typename File>
+int64_t NextCursor(const std::vector<File>& files) {
+  return static_cast<int64_t>(files.size()) < kReconcileBatch ? 0 : files.back().id;
+}
+
 }  // namespace
 
 Scheduler::Scheduler(const config::Config& config, queue::StateCache& state_cache,
@@ -88,27 +123,10 @@ int Scheduler::ReconcileUnanalyzedFiles() {
                  config_.ipc.task_queue.lease_seconds * 2.0 + kReconcileGrace;
   std::vector<store::ExtractionStore::UnanalyzedFile> files =
       extraction_.UnanalyzedFiles(reanalyze_cursor_, NowSeconds() - limit, kReconcileBatch);
-  // Passes walk the files by id and start again from the lowest after the
-  // last one, so files that keep failing never hide the others.
-  reanalyze_cursor_ = static_cast<int64_t>(files.size()) < kReconcileBatch ? 0 : files.back().id;
-  std::vector<queue::NewTask> tasks;
-  std::vector<int64_t> ids;
-  for (const store::ExtractionStore::UnanalyzedFile& file : files) {
-    if (reanalyzed_.contains(file.id)) continue;
-    queue::NewTask task = MakeAnalyzeTask(file.id, file.path, file.directory_id);
-    task.sender = "main";
-    task.sender_type = "main";
-    tasks.push_back(std::move(task));
-    ids.push_back(file.id);
-  }
-  if (tasks.empty()) return 0;
-  int queued = 0;
-  std::vector<queue::EnqueueResult> results = queue_.EnqueueBatch(tasks);
-  for (size_t i = 0; i < results.size() && i < ids.size(); ++i) {
-    if (results[i].outcome != queue::EnqueueOutcome::kEnqueued) continue;
-    reanalyzed_.insert(ids[i]);
-    ++queued;
-  }
+  reanalyze_cursor_ = NextCursor(files);
+  int queued = QueueOncePerRun(queue_, files, reanalyzed_, [](const auto& file) {
+    return MakeAnalyzeTask(file.id, file.path, file.directory_id);
+  });
   if (queued > 0) wake_workers_({kTaskAnalyze});
   return queued;
 }
@@ -126,25 +144,10 @@ int Scheduler::ReconcileEmbeddings(const std::string& modality) {
   std::vector<store::EmbeddingStore::FileWithoutVectors> files =
       modality == "image" ? embeddings_.FilesWithoutVectors(space, "image", cursor, kReconcileBatch)
                           : embeddings_.AudioFilesWithoutVectors(space, cursor, kReconcileBatch);
-  cursor = static_cast<int64_t>(files.size()) < kReconcileBatch ? 0 : files.back().id;
-  std::vector<queue::NewTask> tasks;
-  std::vector<int64_t> ids;
-  for (const store::EmbeddingStore::FileWithoutVectors& file : files) {
-    if (queued_before.contains(file.id)) continue;
-    queue::NewTask task = MakeEmbedTask(file.id, file.path, file.directory_id, modality);
-    task.sender = "main";
-    task.sender_type = "main";
-    tasks.push_back(std::move(task));
-    ids.push_back(file.id);
-  }
-  if (tasks.empty()) return 0;
-  int queued = 0;
-  std::vector<queue::EnqueueResult> results = queue_.EnqueueBatch(tasks);
-  for (size_t i = 0; i < results.size() && i < ids.size(); ++i) {
-    if (results[i].outcome != queue::EnqueueOutcome::kEnqueued) continue;
-    queued_before.insert(ids[i]);
-    ++queued;
-  }
+  cursor = NextCursor(files);
+  int queued = QueueOncePerRun(queue_, files, queued_before, [&](const auto& file) {
+    return MakeEmbedTask(file.id, file.path, file.directory_id, modality);
+  });
   if (queued > 0) wake_workers_({kTaskEmbed});
   return queued;
 }

@@ -79,19 +79,20 @@ SyncCounts IndexManager::CatchUpSpace(Space& space, const store::SpaceInfo& info
   std::vector<int64_t> stale;
   std::vector<int64_t> missing;
   auto current = space.keys.begin();
-  auto wanted = catalog_keys.begin();
-  while (current != space.keys.end() || wanted != catalog_keys.end()) {
-    if (wanted == catalog_keys.end() || (current != space.keys.end() && current->id < wanted->id)) {
+  auto expected = catalog_keys.begin();
+  while (current != space.keys.end() || expected != catalog_keys.end()) {
+    if (expected == catalog_keys.end() ||
+        (current != space.keys.end() && current->id < expected->id)) {
       stale.push_back((current++)->id);
-    } else if (current == space.keys.end() || wanted->id < current->id) {
-      missing.push_back((wanted++)->id);
+    } else if (current == space.keys.end() || expected->id < current->id) {
+      missing.push_back((expected++)->id);
     } else {
-      if (!SameRow(*current, *wanted)) {
+      if (!SameRow(*current, *expected)) {
         stale.push_back(current->id);
-        missing.push_back(wanted->id);
+        missing.push_back(expected->id);
       }
       ++current;
-      ++wanted;
+      ++expected;
     }
   }
 
@@ -123,15 +124,15 @@ void IndexManager::ReadRecords(const Space& space, const std::vector<int64_t>& i
       }
       if (chunk.empty()) break;
       after_id = chunk.back().id;
-      std::vector<store::EmbeddingRecord> wanted;
+      std::vector<store::EmbeddingRecord> expected;
       for (store::EmbeddingRecord& record : chunk) {
         while (next < ids.size() && ids[next] < record.id) ++next;
         if (next < ids.size() && ids[next] == record.id) {
-          wanted.push_back(std::move(record));
+          expected.push_back(std::move(record));
           ++next;
         }
       }
-      if (!wanted.empty()) sink(std::move(wanted));
+      if (!expected.empty()) sink(std::move(expected));
     }
     return;
   }

@@ -84,7 +84,7 @@ END;
 // of a video track and the fixed windows of an audio track. A still image
 // has none; its embeddings carry a NULL segment_id.
 // embeddings hold one L2-normalised float32 vector (little-endian BLOB) per
-// file or segment and embedding space; a space names the model and the
+// file or segment and embedding space. A space names the model and the
 // modality it encodes, so vectors of different models never mix. The vector
 // index is derived from this table and can always be rebuilt from it.
 // texts hold recognised text with the time it is visible or audible; the

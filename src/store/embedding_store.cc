@@ -16,6 +16,15 @@
 namespace msearch::store {
 namespace {
 
+// Reads rows of (id, path, directory_id).
+std::vector<EmbeddingStore::FileWithoutVectors> ReadFilesWithoutVectors(Statement& select) {
+  std::vector<EmbeddingStore::FileWithoutVectors> files;
+  while (select.Step()) {
+    files.push_back({select.ColumnInt(0), select.ColumnText(1), select.ColumnInt(2)});
+  }
+  return files;
+}
+
 // Vectors whose squared norm is this close to 1 are stored as given, so a
 // vector read back and stored again keeps its exact bits.
 constexpr double kUnitTolerance = 1e-5;
@@ -308,11 +317,7 @@ std::vector<EmbeddingStore::FileWithoutVectors> EmbeddingStore::FilesWithoutVect
       "AND f.status = 'indexed' AND f.analyzed_at IS NOT NULL AND NOT EXISTS "
       "(SELECT 1 FROM embeddings e WHERE e.file_id = f.id AND e.space = ?) ORDER BY f.id LIMIT ?");
   select.Bind(1, kind).Bind(2, after_id).Bind(3, space).Bind(4, limit);
-  std::vector<FileWithoutVectors> files;
-  while (select.Step()) {
-    files.push_back({select.ColumnInt(0), select.ColumnText(1), select.ColumnInt(2)});
-  }
-  return files;
+  return ReadFilesWithoutVectors(select);
 }
 
 std::vector<EmbeddingStore::FileWithoutVectors> EmbeddingStore::AudioFilesWithoutVectors(
@@ -323,11 +328,7 @@ std::vector<EmbeddingStore::FileWithoutVectors> EmbeddingStore::AudioFilesWithou
       "AND s.track = 'audio') AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = f.id "
       "AND e.space = ?) ORDER BY f.id LIMIT ?");
   select.Bind(1, after_id).Bind(2, space).Bind(3, limit);
-  std::vector<FileWithoutVectors> files;
-  while (select.Step()) {
-    files.push_back({select.ColumnInt(0), select.ColumnText(1), select.ColumnInt(2)});
-  }
-  return files;
+  return ReadFilesWithoutVectors(select);
 }
 
 }  // namespace msearch::store
