@@ -81,6 +81,8 @@ TEST_P(AudioFileDecodeTest, MatchesManifestDuration) {
 INSTANTIATE_TEST_SUITE_P(Corpus, AudioFileDecodeTest,
                          ::testing::ValuesIn(testing::CorpusEntriesOfKind({"audio"})),
                          testing::CorpusTestName());
+// Without the shared corpus there is nothing to instantiate.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(AudioFileDecodeTest);
 
 std::vector<CorpusEntry> VideosWithAudio(bool has_audio) {
   std::vector<CorpusEntry> selected;
@@ -118,6 +120,8 @@ TEST_P(VideoAudioDecodeTest, DecodesFirstAudioStream) {
 
 INSTANTIATE_TEST_SUITE_P(Corpus, VideoAudioDecodeTest, ::testing::ValuesIn(VideosWithAudio(true)),
                          testing::CorpusTestName());
+// Without the shared corpus there is nothing to instantiate.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(VideoAudioDecodeTest);
 
 class SilentVideoDecodeTest : public ::testing::TestWithParam<CorpusEntry> {};
 
@@ -136,6 +140,8 @@ TEST_P(SilentVideoDecodeTest, ThrowsNoAudioStream) {
 
 INSTANTIATE_TEST_SUITE_P(Corpus, SilentVideoDecodeTest, ::testing::ValuesIn(VideosWithAudio(false)),
                          testing::CorpusTestName());
+// Without the shared corpus there is nothing to instantiate.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SilentVideoDecodeTest);
 
 class BrokenAudioDecodeTest : public ::testing::TestWithParam<CorpusEntry> {};
 
@@ -158,6 +164,8 @@ TEST_P(BrokenAudioDecodeTest, ThrowsMediaErrorNamingFile) {
 INSTANTIATE_TEST_SUITE_P(Corpus, BrokenAudioDecodeTest,
                          ::testing::ValuesIn(testing::UnreadableBrokenEntries()),
                          testing::CorpusTestName());
+// Without the shared corpus there is nothing to instantiate.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BrokenAudioDecodeTest);
 
 TEST(AudioDecode, Id3OnlyMp3IsNoAudio) {
   MSEARCH_REQUIRE_SHARED_DIR(shared);
