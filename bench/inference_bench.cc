@@ -1,7 +1,9 @@
 // Speed of the inference engine on a random-weight CLIP checkpoint at real
 // size (ViT-B/32 unless --model names another folder):
 // - peak sgemm: GFLOP/s of one 2048^3 cblas_sgemm with OpenBLAS's own threads,
-//   the ceiling for the GEMM-bound towers;
+//   and peak packed GEMM: the same product through the engine's own packed
+//   GEMM (weights packed once, before timing) on the pool's threads. The
+//   higher of the two is the ceiling for the GEMM-bound towers;
 // - images/s of ClipModel::ImageEmbeddings at batch 1 and 16, with the
 //   GFLOP/s this reaches (FLOPs counted from the config);
 // - text latency of TextEmbeddings for one 12-token text padded to 77, and
@@ -9,8 +11,13 @@
 // Each figure is the median, minimum and maximum of --runs timed runs after
 // one warm-up run.
 //
+// With --gemm it times only GEMMs instead: the 2048^3 product and the linear
+// layers of ViT-B/32 and of the text tower, at batch 1 and 16. Each runs on
+// every GEMM path of this CPU: OpenBLAS as Linear calls it, and each
+// micro-kernel.
+//
 // Usage: inference_bench [--model DIR] [--threads N] [--runs R]
-//        [--cache-dir DIR] [--pixels FILE] [--embeddings-out DIR]
+//        [--cache-dir DIR] [--pixels FILE] [--embeddings-out DIR] [--gemm]
 // Without --model the benchmark writes the checkpoint (605 MB) to
 // --cache-dir (default: the system temporary folder) once and reuses it.
 // --pixels and --embeddings-out let bench/compare/ time other engines on the
@@ -31,8 +38,10 @@
 
 #include "inference/checkpoint_layout.h"
 #include "inference/clip_model.h"
+#include "inference/gemm_kernel.h"
 #include "inference/linear.h"
 #include "inference/random_checkpoint.h"
+#include "inference/thread_pool.h"
 #include "support/bench_stats.h"
 #include "support/machine_info.h"
 
@@ -52,6 +61,7 @@ struct Settings {
   int runs = 5;
   fs::path pixels;          // raw float32 [16, 3, size, size]; random when empty
   fs::path embeddings_out;  // where to write raw float32 embeddings; none when empty
+  bool gemm_only = false;
 };
 
 double Seconds(std::chrono::steady_clock::duration duration) {
@@ -102,6 +112,79 @@ void PeakSgemm(int threads, int runs) {
     if (count == threads) break;
   }
   inference::UseSingleThreadedBlas();
+}
+
+// GFLOP/s of output[rows, columns] = input[rows, depth] W^T + b through
+// Linear with `layer`, on `pool`.
+std::vector<double> TimeLinear(inference::ThreadPool& pool, const inference::LinearLayer& layer,
+                               int rows, int runs) {
+  const int depth = layer.in_features();
+  const int columns = layer.out_features();
+  std::vector<float> input(static_cast<size_t>(rows) * depth, 0.5f);
+  std::vector<float> output(static_cast<size_t>(rows) * columns);
+  // Enough calls per timed run to last about 20 ms at 100 GFLOP/s.
+  const double flops = 2.0 * rows * depth * columns;
+  const int calls = std::max(1, static_cast<int>(2e9 / flops));
+  std::vector<double> seconds = TimeRuns(runs, [&] {
+    for (int call = 0; call < calls; ++call) {
+      inference::Linear(pool, input.data(), rows, depth, layer, output.data(), columns);
+    }
+  });
+  return Rates(seconds, calls * flops * 1e-9);
+}
+
+// The engine's packed GEMM with the default micro-kernel on a 2048^3
+// product, the counterpart of PeakSgemm.
+void PeakPackedGemm(int threads, int runs) {
+  const inference::gemm::MicroKernel* kernel = inference::gemm::DefaultKernel();
+  if (kernel == nullptr) return;
+  constexpr int kSize = 2048;
+  std::vector<float> weights(static_cast<size_t>(kSize) * kSize, 0.25f);
+  const inference::LinearWeights view{weights.data(), nullptr, kSize, kSize};
+  const inference::LinearLayer layer(std::span<const inference::LinearWeights>(&view, 1), kernel);
+  for (int count : {1, threads}) {
+    inference::ThreadPool pool(count);
+    PrintRow(fmt::format("peak packed GEMM 2048^3, {} thread(s)", count),
+             Summarize(TimeLinear(pool, layer, kSize, runs)), "GFLOP/s", 1);
+    if (count == threads) break;
+  }
+}
+
+// One linear layer of the benchmarked models: rows x depth x columns.
+struct GemmShape {
+  const char* name;
+  int rows;
+  int depth;
+  int columns;
+};
+
+// Times each layer shape of ViT-B/32 and of its text tower on every GEMM
+// path: OpenBLAS (Linear without packing) and each supported micro-kernel.
+void BenchGemmShapes(int threads, int runs) {
+  constexpr GemmShape kShapes[] = {
+      {"square", 2048, 2048, 2048}, {"qkv b1", 50, 768, 2304},   {"fc1 b1", 50, 768, 3072},
+      {"fc2 b1", 50, 3072, 768},    {"out b1", 50, 768, 768},    {"qkv b16", 800, 768, 2304},
+      {"fc1 b16", 800, 768, 3072},  {"fc2 b16", 800, 3072, 768}, {"text qkv", 12, 512, 1536},
+      {"text fc1", 12, 512, 2048},  {"text fc2", 12, 2048, 512}, {"projection b1", 1, 768, 512},
+  };
+  inference::ThreadPool pool(threads);
+  std::vector<const inference::gemm::MicroKernel*> paths = {nullptr};
+  for (const auto* kernel : inference::gemm::SupportedKernels()) paths.push_back(kernel);
+  std::mt19937 generator(3);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  for (const GemmShape& shape : kShapes) {
+    std::vector<float> weights(static_cast<size_t>(shape.columns) * shape.depth);
+    for (float& value : weights) value = normal(generator);
+    std::vector<float> bias(shape.columns, 0.1f);
+    const inference::LinearWeights view{weights.data(), bias.data(), shape.columns, shape.depth};
+    for (const auto* kernel : paths) {
+      const inference::LinearLayer layer(std::span<const inference::LinearWeights>(&view, 1),
+                                         kernel);
+      PrintRow(fmt::format("{} {}x{}x{}, {}", shape.name, shape.rows, shape.depth, shape.columns,
+                           kernel != nullptr ? kernel->name : "openblas"),
+               Summarize(TimeLinear(pool, layer, shape.rows, runs)), "GFLOP/s", 1);
+    }
+  }
 }
 
 // Multiply-adds of one image through the vision tower, times two.
@@ -231,15 +314,25 @@ int main(int argc, char** argv) {
                  "folder to write the raw float32 embeddings of the timed inputs to "
                  "(image_embeds_b1.f32, image_embeds_b16.f32, text_embeds_b1.f32, ...)")
       ->check(CLI::ExistingDirectory);
+  app.add_flag("--gemm", settings.gemm_only,
+               "time only GEMMs: a 2048^3 product and the layer shapes of the model, on every GEMM "
+               "path of this CPU");
   CLI11_PARSE(app, argc, argv);
 
   std::printf("%s\n", DescribeMachine().c_str());
+  if (settings.gemm_only) {
+    msearch::inference::UseSingleThreadedBlas();
+    PrintTableHeader("GEMM, rows x depth x columns, path");
+    BenchGemmShapes(settings.threads, settings.runs);
+    return 0;
+  }
   const fs::path model_dir = EnsureCheckpoint(settings);
   auto model = ClipModel::Load(model_dir, EngineOptions{.num_threads = settings.threads});
   std::printf("model %s, %d threads\n", model_dir.c_str(), settings.threads);
 
   PrintTableHeader("figure");
   PeakSgemm(settings.threads, settings.runs);
+  PeakPackedGemm(settings.threads, settings.runs);
   BenchImages(*model, 1, settings.runs, settings);
   BenchImages(*model, 16, settings.runs, settings);
   BenchTexts(*model, 1, settings.runs, settings);

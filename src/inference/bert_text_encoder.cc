@@ -20,7 +20,8 @@ BertTextEncoder::BertTextEncoder(WeightStore& weights, const BertTextConfig& con
   token_type_embeddings_ = weights.Get("text_model.embeddings.token_type_embeddings.weight",
                                        {config.type_vocab_size, width});
   embedding_norm_ = weights.LayerNorm("text_model.embeddings.LayerNorm", width);
-  projection_ = weights.Linear("text_projection", projection_dim, width, /*with_bias=*/false);
+  projection_ = weights.PackLinear(
+      weights.Linear("text_projection", projection_dim, width, /*with_bias=*/false));
 }
 
 int BertTextEncoder::EffectiveLength(const TextBatch& batch) const {

@@ -31,7 +31,7 @@ class BertTextEncoder final : public TextEncoder {
   const float* position_embeddings_ = nullptr;
   const float* token_type_embeddings_ = nullptr;
   LayerNormWeights embedding_norm_;
-  LinearWeights projection_;
+  LinearLayer projection_;
   TransformerEncoder encoder_;
   Workspace workspace_;
 };

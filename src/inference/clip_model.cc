@@ -64,10 +64,13 @@ std::unique_ptr<ClipModel> ClipModel::Load(const std::filesystem::path& dir,
   ModelConfig config = LoadModelConfig(dir);
   auto file = std::make_shared<const SafetensorsFile>(CheckpointPath(dir));
   std::unique_ptr<ClipModel> model(new ClipModel(dir, options, std::move(config), std::move(file)));
-  spdlog::info("loaded {} from '{}' in {:.2f} s: {} threads, projection_dim {}, {} MB converted",
-               ArchitectureName(model->config_.architecture), dir.string(),
-               MonotonicSeconds() - start, model->num_threads(), model->config_.projection_dim,
-               model->weights_.converted_bytes() >> 20);
+  const gemm::MicroKernel* kernel = gemm::DefaultKernel();
+  spdlog::info(
+      "loaded {} from '{}' in {:.2f} s: {} threads, projection_dim {}, {} MB converted, GEMM {} "
+      "({} MB packed)",
+      ArchitectureName(model->config_.architecture), dir.string(), MonotonicSeconds() - start,
+      model->num_threads(), model->config_.projection_dim, model->weights_.converted_bytes() >> 20,
+      kernel != nullptr ? kernel->name : "OpenBLAS", model->weights_.packed_bytes() >> 20);
   return model;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "inference/kernels.h"
 
@@ -27,7 +28,8 @@ ClipTextTransformer::ClipTextTransformer(WeightStore& weights, const ClipTextCon
   position_embedding_ = weights.Get("text_model.embeddings.position_embedding.weight",
                                     {config.max_position_embeddings, width});
   final_layer_norm_ = weights.LayerNorm("text_model.final_layer_norm", width);
-  projection_ = weights.Linear("text_projection", projection_dim, width, /*with_bias=*/false);
+  projection_ = weights.PackLinear(
+      weights.Linear("text_projection", projection_dim, width, /*with_bias=*/false));
 }
 
 int ClipTextTransformer::EffectiveLength(const TextBatch& batch) const {
@@ -70,7 +72,11 @@ void ClipTextTransformer::Forward(ThreadPool& pool, const TextBatch& batch, bool
     shape.key_mask = batch.attention_mask.data();
     shape.key_mask_stride = length;
   }
-  encoder_.Forward(pool, shape, workspace_, encoder_regions, hidden);
+  // Without hidden states only the pooled tokens are read.
+  std::vector<int> pooled_positions(count);
+  for (int text = 0; text < count; ++text) pooled_positions[text] = PooledPosition(batch, text);
+  encoder_.Forward(pool, shape, workspace_, encoder_regions, hidden,
+                   with_hidden_states ? nullptr : pooled_positions.data());
 
   outputs.pooler_output = Tensor({count, width});
   if (with_hidden_states) {

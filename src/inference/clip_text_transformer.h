@@ -31,7 +31,7 @@ class ClipTextTransformer final : public TextEncoder {
   const float* token_embedding_ = nullptr;
   const float* position_embedding_ = nullptr;
   LayerNormWeights final_layer_norm_;
-  LinearWeights projection_;
+  LinearLayer projection_;
   TransformerEncoder encoder_;
   Workspace workspace_;
 };

@@ -79,4 +79,25 @@ void Linear(ThreadPool& pool, const float* input, int rows, int input_stride,
          output_stride, options);
 }
 
+LinearLayer::LinearLayer(std::span<const LinearWeights> segments, const gemm::MicroKernel* kernel) {
+  if (segments.empty()) return;
+  in_features_ = segments[0].in_features;
+  for (const LinearWeights& segment : segments) out_features_ += segment.out_features;
+  if (kernel != nullptr) {
+    packed_ = std::make_shared<const PackedMatrix>(segments, *kernel);
+  } else {
+    segments_.assign(segments.begin(), segments.end());
+  }
+}
+
+void Linear(ThreadPool& pool, const float* input, int rows, int input_stride,
+            const LinearLayer& layer, float* output, int output_stride,
+            const LinearOptions& options) {
+  if (layer.packed() != nullptr) {
+    PackedGemm(pool, input, rows, input_stride, *layer.packed(), output, output_stride, options);
+  } else {
+    Linear(pool, input, rows, input_stride, layer.segments(), output, output_stride, options);
+  }
+}
+
 }  // namespace msearch::inference

@@ -1,6 +1,7 @@
 #include "inference/mapped_file.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include <fcntl.h>
@@ -35,6 +36,19 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
     data_ = static_cast<const std::byte*>(address);
   }
   ::close(fd);
+}
+
+void MappedFile::ReleasePages(const std::byte* begin, size_t bytes) const {
+  const uintptr_t mapping = reinterpret_cast<uintptr_t>(data_);
+  const uintptr_t first = reinterpret_cast<uintptr_t>(begin);
+  if (data_ == nullptr || first < mapping || first + bytes > mapping + size_) return;
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t start = (first + page - 1) / page * page;
+  const uintptr_t end = (first + bytes) / page * page;
+  if (start >= end) return;
+  // MADV_DONTNEED on a read-only file mapping discards only page table
+  // entries; the next access reads the file's page again.
+  ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {

@@ -22,6 +22,14 @@ class MappedFile {
   size_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }
 
+  // Drops this process's mapping of the whole pages inside [begin, begin +
+  // bytes), so they stop counting towards its resident memory. The page
+  // cache keeps the file's data and a later read maps it again, so the
+  // contents seen through data() never change. Partial pages at either end
+  // are kept, and a range outside the mapping is ignored. Best effort: a
+  // failing madvise is ignored.
+  void ReleasePages(const std::byte* begin, size_t bytes) const;
+
  private:
   std::filesystem::path path_;
   const std::byte* data_ = nullptr;

@@ -183,6 +183,10 @@ const float* SafetensorsFile::FloatData(const TensorInfo& info) const {
   return reinterpret_cast<const float*>(data);
 }
 
+void SafetensorsFile::ReleasePages(const void* data, size_t bytes) const {
+  file_.ReleasePages(static_cast<const std::byte*>(data), bytes);
+}
+
 std::vector<float> SafetensorsFile::ReadFloats(const TensorInfo& info) const {
   const std::byte* data = file_.data() + info.begin;
   const size_t count = static_cast<size_t>(info.element_count());

@@ -14,6 +14,11 @@ namespace msearch::inference {
 // (the next loop of a forward pass usually follows within microseconds) and
 // then sleep on a futex until the next one.
 //
+// ParallelFor returns as soon as every index has run: the caller waits for
+// workers that are running an index, never for a worker that has not
+// started. On a busy machine a worker may not get a core for
+// milliseconds, and the caller then runs the indices itself.
+//
 // Thread-safety: ParallelFor must not be called from two threads at once, nor
 // from inside a loop body; the models serialise their calls.
 class ThreadPool {
@@ -59,12 +64,21 @@ class ThreadPool {
   void TakeIndices(int thread);
 
   std::vector<std::thread> workers_;
+  // The current loop. function_ and context_ are written before the loop is
+  // published in job_ and read only by a thread that has claimed an index of
+  // it, which the caller waits for, so they never change under a reader.
   Function function_ = nullptr;
   void* context_ = nullptr;
-  int count_ = 0;
-  std::atomic<int> next_index_{0};
-  std::atomic<int> busy_workers_{0};
-  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> count_{0};
+  // The loop's number in the high 32 bits and its next unclaimed index in
+  // the low 32 bits. An index is claimed with a compare-and-swap, so a
+  // thread holding a stale value of an earlier loop cannot claim anything.
+  std::atomic<uint64_t> job_{0};
+  uint32_t loops_started_ = 0;
+  // Indices of the current loop not finished yet.
+  std::atomic<int> unfinished_{0};
+  // Changes when a loop starts or the pool stops; idle workers wait on it.
+  std::atomic<uint32_t> wake_{0};
   std::atomic<bool> stopping_{false};
 };
 

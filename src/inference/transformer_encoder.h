@@ -24,7 +24,8 @@ enum class EncoderNaming {
 };
 
 struct EncoderLayerWeights {
-  LinearWeights query, key, value, attention_output, intermediate, output;
+  LinearLayer qkv;  // query, key and value side by side
+  LinearLayer attention_output, intermediate, output;
   LayerNormWeights norm1;  // before attention (pre-norm) or after it (post-norm)
   LayerNormWeights norm2;  // before the MLP (pre-norm) or after it (post-norm)
 };
@@ -35,7 +36,7 @@ struct EncoderRegions {
   size_t qkv = 0;           // [rows, 3 * width]
   size_t context = 0;       // [rows, width]
   size_t intermediate = 0;  // [rows, intermediate_size]
-  size_t scores = 0;        // [threads, seq, seq]
+  size_t scores = 0;        // per thread AttentionScratchFloats(seq, head_dim)
 };
 
 // A stack of transformer encoder blocks sharing one EncoderConfig.
@@ -52,10 +53,29 @@ class TransformerEncoder {
 
   // Runs every block in place on `hidden` [batch * seq, width]. The masks in
   // `shape` apply to every block.
+  //
+  // With `output_positions` (one token position per sequence), only those
+  // tokens' rows of `hidden` hold the encoder's output on return, and the
+  // other rows hold the input of the last block. The last block then runs
+  // its attention for those queries only (with every key and value), and
+  // its output projection and MLP for those rows only. That changes none of
+  // their values and saves most of one block, which is all a model that
+  // pools one token, such as CLIP, needs. Only pre-norm blocks use it, and
+  // post-norm ones compute every row.
   void Forward(ThreadPool& pool, const AttentionShape& shape, const Workspace& workspace,
-               const EncoderRegions& regions, float* hidden) const;
+               const EncoderRegions& regions, float* hidden,
+               const int* output_positions = nullptr) const;
 
  private:
+  // The pre-norm block on every row, or with `output_positions` the last
+  // block's shortened form (see Forward).
+  void PreNormBlock(ThreadPool& pool, const AttentionShape& shape, const Workspace& workspace,
+                    const EncoderRegions& regions, const EncoderLayerWeights& layer,
+                    float* hidden) const;
+  void PreNormBlockAt(ThreadPool& pool, const AttentionShape& shape, const Workspace& workspace,
+                      const EncoderRegions& regions, const EncoderLayerWeights& layer,
+                      const int* output_positions, float* hidden) const;
+
   EncoderConfig config_;
   NormPlacement placement_;
   std::vector<EncoderLayerWeights> layers_;

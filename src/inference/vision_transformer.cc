@@ -1,6 +1,7 @@
 #include "inference/vision_transformer.h"
 
 #include <cstring>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -16,16 +17,19 @@ VisionTransformer::VisionTransformer(WeightStore& weights, const VisionConfig& c
       encoder_(weights, "vision_model", config, NormPlacement::kPreNorm, EncoderNaming::kClip) {
   const int width = config.hidden_size;
   const int patch = config.patch_size;
-  patch_embedding_.weight = weights.Get("vision_model.embeddings.patch_embedding.weight",
-                                        {width, config.num_channels, patch, patch});
-  patch_embedding_.out_features = width;
-  patch_embedding_.in_features = config.num_channels * patch * patch;
+  LinearWeights patch_embedding;
+  patch_embedding.weight = weights.Get("vision_model.embeddings.patch_embedding.weight",
+                                       {width, config.num_channels, patch, patch});
+  patch_embedding.out_features = width;
+  patch_embedding.in_features = config.num_channels * patch * patch;
+  patch_embedding_ = weights.PackLinear(patch_embedding);
   class_embedding_ = weights.Get("vision_model.embeddings.class_embedding", {width});
   position_embedding_ = weights.Get("vision_model.embeddings.position_embedding.weight",
                                     {config.num_positions(), width});
   pre_layernorm_ = weights.LayerNorm("vision_model.pre_layrnorm", width);
   post_layernorm_ = weights.LayerNorm("vision_model.post_layernorm", width);
-  projection_ = weights.Linear("visual_projection", projection_dim, width, /*with_bias=*/false);
+  projection_ = weights.PackLinear(
+      weights.Linear("visual_projection", projection_dim, width, /*with_bias=*/false));
 }
 
 void VisionTransformer::Embed(ThreadPool& pool, const float* pixel_values, int batch,
@@ -112,7 +116,10 @@ void VisionTransformer::Forward(ThreadPool& pool, std::span<const float> pixel_v
   shape.sequence_length = tokens;
   shape.num_heads = config_.num_attention_heads;
   shape.head_dim = config_.head_dim();
-  encoder_.Forward(pool, shape, workspace_, encoder_regions, hidden);
+  // Without hidden states only the class tokens (position 0) are read.
+  const std::vector<int> class_positions(batch, 0);
+  encoder_.Forward(pool, shape, workspace_, encoder_regions, hidden,
+                   with_hidden_states ? nullptr : class_positions.data());
   if (with_hidden_states) {
     outputs.last_hidden_state = Tensor({batch, tokens, width});
     std::memcpy(outputs.last_hidden_state.data(), hidden, sizeof(float) * rows * width);

@@ -33,12 +33,12 @@ class VisionTransformer {
 
   VisionConfig config_;
   int projection_dim_;
-  LinearWeights patch_embedding_;  // the conv kernel as [width, channels * patch * patch]
+  LinearLayer patch_embedding_;  // the conv kernel as [width, channels * patch * patch]
   const float* class_embedding_ = nullptr;
   const float* position_embedding_ = nullptr;
   LayerNormWeights pre_layernorm_;
   LayerNormWeights post_layernorm_;
-  LinearWeights projection_;
+  LinearLayer projection_;
   TransformerEncoder encoder_;
   Workspace workspace_;
 };

@@ -59,6 +59,28 @@ LinearWeights WeightStore::Linear(const std::string& prefix, int out_features, i
   return weights;
 }
 
+LinearLayer WeightStore::PackLinear(std::span<const LinearWeights> segments) {
+  LinearLayer layer(segments);
+  if (layer.packed() != nullptr) {
+    packed_bytes_ += layer.packed()->bytes();
+    for (const LinearWeights& segment : segments) {
+      Release(segment.weight, static_cast<size_t>(segment.out_features) * segment.in_features);
+    }
+  }
+  return layer;
+}
+
+void WeightStore::Release(const float* data, size_t count) {
+  for (std::vector<float>& copy : converted_) {
+    if (copy.data() == data) {
+      converted_bytes_ -= copy.size() * sizeof(float);
+      std::vector<float>().swap(copy);
+      return;
+    }
+  }
+  file_->ReleasePages(data, count * sizeof(float));
+}
+
 LayerNormWeights WeightStore::LayerNorm(const std::string& prefix, int width) {
   return {Get(prefix + ".weight", {width}), Get(prefix + ".bias", {width})};
 }

@@ -197,6 +197,21 @@ TEST_P(GoldenTest, BatchedImagesMatchSingle) {
   }
 }
 
+// ImageEmbeddings skips the last block's work for every token but the class
+// token, which must leave the embeddings as they are.
+TEST_P(GoldenTest, ImageEmbeddingsSkipUnusedTokens) {
+  const std::vector<std::string> images = CaseIds("image");
+  Tensor embeddings =
+      model_->ImageEmbeddings(ReadPixels(*goldens_, images), static_cast<int>(images.size()));
+  ASSERT_EQ(embeddings.shape[0], static_cast<int64_t>(images.size()));
+  for (size_t i = 0; i < images.size(); ++i) {
+    SCOPED_TRACE(images[i]);
+    EXPECT_LE(MaxAbsDiff(Row(embeddings, static_cast<int>(i)),
+                         goldens_->Floats(images[i] + "/image_embeds")),
+              kEmbedsTolerance);
+  }
+}
+
 TEST_P(GoldenTest, EmbeddingsAreUnitLength) {
   const std::vector<std::string> images = CaseIds("image");
   Tensor image =

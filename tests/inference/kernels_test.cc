@@ -5,11 +5,13 @@
 #include <cfloat>
 #include <cmath>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "inference/attention.h"
+#include "inference/gemm_kernel.h"
 #include "inference/linear.h"
 #include "inference/thread_pool.h"
 #include "inference/vector_math.h"
@@ -198,31 +200,56 @@ std::vector<float> ReferenceAttention(const AttentionShape& shape, const std::ve
   return output;
 }
 
+// Every attention path of this CPU (each kernel's attention functions, then
+// OpenBLAS) against the reference, for head sizes that the kernels take
+// (multiples of 16) and one they leave to OpenBLAS, with sequence lengths
+// around their register blocks.
 TEST(Kernels, AttentionMatchesAdditiveMasks) {
-  AttentionShape shape;
-  shape.batch = 3;
-  shape.sequence_length = 6;
-  shape.num_heads = 2;
-  shape.head_dim = 4;
-  const int width = shape.num_heads * shape.head_dim;
-  std::vector<float> qkv = RandomValues(shape.batch * shape.sequence_length * 3 * width, 9);
-  // Text 0 is fully real, text 1 padded at the end, text 2 has no real token
-  // at all (every query then attends evenly to the keys masked once).
-  const std::vector<int64_t> mask = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  struct Case {
+    int sequence_length;
+    int num_heads;
+    int head_dim;
+  };
+  const Case cases[] = {{6, 2, 4}, {6, 2, 16}, {13, 3, 32}, {50, 2, 64}};
+  std::vector<const gemm::MicroKernel*> paths = gemm::SupportedKernels();
+  paths.push_back(nullptr);
 
-  for (bool causal : {false, true}) {
-    for (bool masked : {false, true}) {
-      SCOPED_TRACE(testing::Message() << "causal " << causal << ", padding mask " << masked);
-      shape.causal = causal;
-      shape.key_mask = masked ? mask.data() : nullptr;
-      shape.key_mask_stride = shape.sequence_length;
-      ThreadPool pool(2);
-      std::vector<float> scratch(2 * shape.sequence_length * shape.sequence_length);
-      std::vector<float> output(shape.batch * shape.sequence_length * width);
-      SelfAttention(pool, shape, qkv.data(), output.data(), scratch.data());
-      std::vector<float> expected = ReferenceAttention(shape, qkv);
-      for (size_t i = 0; i < output.size(); ++i) {
-        ASSERT_NEAR(output[i], expected[i], 1e-5) << "index " << i;
+  for (const Case& c : cases) {
+    AttentionShape shape;
+    shape.batch = 3;
+    shape.sequence_length = c.sequence_length;
+    shape.num_heads = c.num_heads;
+    shape.head_dim = c.head_dim;
+    const int width = shape.num_heads * shape.head_dim;
+    std::vector<float> qkv = RandomValues(shape.batch * shape.sequence_length * 3 * width, 9);
+    // Text 0 is fully real, text 1 padded after its first half, text 2 has
+    // no real token at all (every query then attends evenly to the keys
+    // masked once).
+    std::vector<int64_t> mask(3 * shape.sequence_length, 0);
+    for (int t = 0; t < shape.sequence_length; ++t) {
+      mask[t] = 1;
+      mask[shape.sequence_length + t] = t < (shape.sequence_length + 1) / 2 ? 1 : 0;
+    }
+    for (const gemm::MicroKernel* kernel : paths) {
+      for (bool causal : {false, true}) {
+        for (bool masked : {false, true}) {
+          SCOPED_TRACE(testing::Message()
+                       << "length " << c.sequence_length << ", head_dim " << c.head_dim << ", "
+                       << (kernel != nullptr ? kernel->name : "openblas") << ", causal " << causal
+                       << ", padding mask " << masked);
+          shape.causal = causal;
+          shape.key_mask = masked ? mask.data() : nullptr;
+          shape.key_mask_stride = shape.sequence_length;
+          ThreadPool pool(2);
+          std::vector<float> scratch(2 *
+                                     AttentionScratchFloats(shape.sequence_length, shape.head_dim));
+          std::vector<float> output(shape.batch * shape.sequence_length * width);
+          SelfAttention(pool, shape, qkv.data(), output.data(), scratch.data(), kernel);
+          std::vector<float> expected = ReferenceAttention(shape, qkv);
+          for (size_t i = 0; i < output.size(); ++i) {
+            ASSERT_NEAR(output[i], expected[i], 1e-5) << "index " << i;
+          }
+        }
       }
     }
   }
@@ -242,6 +269,32 @@ TEST(ThreadPool, RunsEveryIndexOnce) {
       });
       for (int i = 0; i < count; ++i) ASSERT_EQ(hits[i].load(), 1) << "round " << round;
       ASSERT_TRUE(thread_in_range);
+    }
+  }
+}
+
+// Loops of alternating sizes, back to back, with more threads than cores and
+// bodies that sometimes yield, so workers often hold a finished loop's state
+// when the next one starts. Every index must run once, in its own loop, and
+// finish before ParallelFor returns.
+TEST(ThreadPool, LoopsDoNotOverlap) {
+  constexpr int kRounds = 2000;
+  ThreadPool pool(4);
+  std::vector<std::vector<std::atomic<int>>> hits(kRounds);
+  for (int round = 0; round < kRounds; ++round) {
+    const int count = round % 2 == 0 ? 1 + round % 5 : 20 + round % 50;
+    hits[round] = std::vector<std::atomic<int>>(count);
+    std::atomic<int> finished{0};
+    pool.ParallelFor(count, [&](int i) {
+      if (i % 7 == 3) std::this_thread::yield();
+      hits[round][i].fetch_add(1);
+      finished.fetch_add(1);
+    });
+    ASSERT_EQ(finished.load(), count) << "round " << round;
+  }
+  for (int round = 0; round < kRounds; ++round) {
+    for (size_t i = 0; i < hits[round].size(); ++i) {
+      ASSERT_EQ(hits[round][i].load(), 1) << "round " << round << ", index " << i;
     }
   }
 }
