@@ -23,9 +23,9 @@ int RunTaskStats(const GlobalOptions& global) {
                {"queue_length", stats.pending},
                {"running", stats.running},
                {"completed_last_minute", stats.completed_last_minute},
-               {"oldest_pending_age_seconds", stats.oldest_pending_age_seconds
-                                                  ? nlohmann::json(*stats.oldest_pending_age_seconds)
-                                                  : nlohmann::json(nullptr)},
+               {"oldest_pending_age_seconds",
+                stats.oldest_pending_age_seconds ? nlohmann::json(*stats.oldest_pending_age_seconds)
+                                                 : nlohmann::json(nullptr)},
                {"paused", stats.paused_all},
                {"paused_scopes", stats.paused_scopes}});
     return 0;
@@ -38,16 +38,16 @@ int RunTaskStats(const GlobalOptions& global) {
     std::cout << fmt::format("Oldest pending task waits for {}\n",
                              HumanDuration(*stats.oldest_pending_age_seconds));
   }
-  std::cout << fmt::format("{:<12} {:>9} {:>11} {:>10} {:>7} {:>10}\n", "type", "pending",
-                           "processing", "completed", "failed", "cancelled");
+  std::cout << fmt::format("{:<12} {:>9} {:>8} {:>11} {:>10} {:>7} {:>10}\n", "type", "pending",
+                           "waiting", "processing", "completed", "failed", "cancelled");
   for (const auto& [type, counts] : stats.by_type_and_status) {
     auto count = [&](const char* status) {
       auto it = counts.find(status);
       return it == counts.end() ? int64_t{0} : it->second;
     };
-    std::cout << fmt::format("{:<12} {:>9} {:>11} {:>10} {:>7} {:>10}\n", type, count("pending"),
-                             count("processing"), count("completed"), count("failed"),
-                             count("cancelled"));
+    std::cout << fmt::format("{:<12} {:>9} {:>8} {:>11} {:>10} {:>7} {:>10}\n", type,
+                             count("pending"), count("waiting"), count("processing"),
+                             count("completed"), count("failed"), count("cancelled"));
   }
   return 0;
 }

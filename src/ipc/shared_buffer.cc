@@ -162,6 +162,29 @@ pid_t SharedBufferCreator(std::string_view prefix, std::string_view name) {
   return ParseCreator(prefix, name);
 }
 
+std::vector<SharedBufferInfo> ListSharedBuffers(std::string_view prefix) {
+  CheckSharedBufferPrefix(prefix);
+  std::vector<SharedBufferInfo> blocks;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(kShmFolder, error)) {
+    std::string name = "/" + entry.path().filename().string();
+    pid_t creator = ParseCreator(prefix, name);
+    if (creator == 0) continue;
+    struct stat info {};
+    if (stat(entry.path().c_str(), &info) != 0) continue;  // removed meanwhile
+    SharedBufferInfo block;
+    block.name = std::move(name);
+    block.creator = creator;
+    block.creator_alive = ProcessAlive(creator);
+    block.bytes = static_cast<size_t>(info.st_size);
+    block.modified_at =
+        static_cast<double>(info.st_mtim.tv_sec) + static_cast<double>(info.st_mtim.tv_nsec) / 1e9;
+    blocks.push_back(std::move(block));
+  }
+  if (error) spdlog::warn("failed to list {}: {}", kShmFolder, error.message());
+  return blocks;
+}
+
 std::vector<std::string> SweepSharedBuffers(std::string_view prefix,
                                             const std::function<bool(const std::string&)>& in_use) {
   CheckSharedBufferPrefix(prefix);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct AnalysisOptions {
   int image_analysis_size = 1080;
   // Folder for segment thumbnails; none are written when empty.
   std::filesystem::path thumbnail_dir;
+  // Receives each video segment, its model frames included, before they
+  // are dropped: the task worker hands them to the embedding workers. An
+  // exception it throws stops the analysis.
+  std::function<void(const media::VideoSegment&)> on_video_segment;
 };
 
 AnalysisOptions AnalysisOptionsFromConfig(const config::Config& config);

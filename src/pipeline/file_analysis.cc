@@ -37,6 +37,7 @@ void AnalyzeVideo(const std::filesystem::path& path, const AnalysisOptions& opti
                   FileAnalysis* analysis) {
   bool ocr_failed = false;
   auto on_segment = [&](media::VideoSegment&& segment) {
+    if (options.on_video_segment) options.on_video_segment(segment);
     store::SegmentRecord record;
     record.track = "video";
     record.index = segment.index;

@@ -18,6 +18,8 @@ std::string_view ToString(TaskStatus status) {
       return "failed";
     case TaskStatus::kCancelled:
       return "cancelled";
+    case TaskStatus::kWaiting:
+      return "waiting";
   }
   return "pending";
 }
@@ -28,6 +30,7 @@ std::optional<TaskStatus> ParseTaskStatus(std::string_view text) {
   if (text == "completed") return TaskStatus::kCompleted;
   if (text == "failed") return TaskStatus::kFailed;
   if (text == "cancelled") return TaskStatus::kCancelled;
+  if (text == "waiting") return TaskStatus::kWaiting;
   return std::nullopt;
 }
 

@@ -19,12 +19,15 @@ inline constexpr int kLowestPriority = 11;
 inline constexpr int kDefaultPriority = 6;
 
 // Life cycle: pending -> processing -> completed, or back to pending for a
-// retry, or failed once attempts are used up. Pending and processing tasks can
-// be cancelled; failed and cancelled tasks can be retried.
-enum class TaskStatus { kPending, kProcessing, kCompleted, kFailed, kCancelled };
+// retry, or failed once attempts are used up. A waiting task is queued but
+// waits for something outside the queue (a model to be installed): it is not
+// claimed until TaskQueue::EndWait makes it pending. Pending, waiting and
+// processing tasks can be cancelled; failed and cancelled tasks can be
+// retried.
+enum class TaskStatus { kPending, kProcessing, kCompleted, kFailed, kCancelled, kWaiting };
 
 // The name stored in the database: "pending", "processing", "completed",
-// "failed", "cancelled".
+// "failed", "cancelled", "waiting".
 std::string_view ToString(TaskStatus status);
 
 // Parses a stored name; "running" (the REST API's word) is accepted for
@@ -51,6 +54,14 @@ struct NewTask {
   std::optional<std::string> file_path;
   std::optional<int> max_attempts;  // nullopt: QueueOptions::max_attempts
   std::vector<std::string> tags;
+  // When set, the task is queued as waiting for the condition named `key`
+  // (for example "model:image") with `reason` as its error, for users to
+  // read, until TaskQueue::EndWait(key).
+  struct Wait {
+    std::string key;
+    std::string reason;
+  };
+  std::optional<Wait> wait;
 };
 
 enum class EnqueueOutcome {
@@ -109,6 +120,7 @@ struct TaskRecord {
   bool paused = false;
   double progress = 0;  // fraction done, 0..1
   bool archived = false;
+  std::optional<std::string> waiting_for;  // the wait key of a waiting task
 
   // Seconds from start to completion, or nullopt when either is missing.
   std::optional<double> Duration() const;
@@ -133,6 +145,7 @@ struct QueueStats {
   std::map<std::string, int64_t> by_type;
   std::map<std::string, std::map<std::string, int64_t>> by_type_and_status;
   int64_t pending = 0;  // queue length, paused tasks included
+  int64_t waiting = 0;  // tasks waiting for something outside the queue
   int64_t running = 0;
   int64_t completed_last_minute = 0;  // throughput, tasks per minute
   std::optional<double> oldest_pending_age_seconds;
@@ -144,7 +157,7 @@ struct QueueStats {
 struct CancelCounts {
   int64_t cancelled = 0;
   int64_t failed = 0;  // matching tasks left running because cancel_running was false
-  int64_t total = 0;   // matching pending and processing tasks
+  int64_t total = 0;   // matching pending, waiting and processing tasks
 };
 
 }  // namespace msearch::queue

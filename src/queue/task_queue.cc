@@ -75,15 +75,18 @@ std::string TagsJson(const std::vector<std::string>& tags) {
 
 TaskQueue::Statements::Statements(store::Database& db)
     : find_pending_duplicate(
-          db.Prepare("SELECT id, priority FROM tasks "
-                     "WHERE type = ?1 AND dedupe_key = ?2 AND status = 'pending'")),
+          db.Prepare("SELECT id, priority, status FROM tasks "
+                     "WHERE type = ?1 AND dedupe_key = ?2 AND status IN ('pending', 'waiting')")),
+      end_wait_of_task(db.Prepare(
+          "UPDATE tasks SET status = 'pending', waiting_for = NULL, error = NULL, updated_at = ?2 "
+          "WHERE id = ?1 AND status = 'waiting'")),
       raise_priority(db.Prepare(
           "UPDATE tasks SET priority = ?2, updated_at = ?3 WHERE id = ?1 AND priority > ?2")),
       count_pending(db.Prepare("SELECT COUNT(*) FROM tasks WHERE status = 'pending'")),
       insert(db.Prepare(
           "INSERT INTO tasks (id, type, data, priority, status, created_at, updated_at, sender, "
-          "sender_type, dedupe_key, scope, file_path, tags, max_attempts) "
-          "VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")),
+          "sender_type, dedupe_key, scope, file_path, tags, max_attempts, waiting_for, error) "
+          "VALUES (?1, ?2, ?3, ?4, ?13, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?15)")),
       expired_leases(db.Prepare(
           fmt::format("SELECT {} FROM tasks WHERE status = 'processing' AND lease_expires_at < ?1",
                       kActiveColumns))),
@@ -154,14 +157,22 @@ EnqueueResult TaskQueue::EnqueueLocked(const NewTask& task, double now, int64_t*
     if (s.find_pending_duplicate.Step()) {
       std::string existing_id = s.find_pending_duplicate.ColumnText(0);
       int existing_priority = static_cast<int>(s.find_pending_duplicate.ColumnInt(1));
+      bool existing_waits = s.find_pending_duplicate.ColumnText(2) == "waiting";
       if (options_.raise_priority_on_duplicate && task.priority < existing_priority) {
         s.raise_priority.Bind(1, existing_id).Bind(2, task.priority).Bind(3, now).Run();
+      }
+      // Work queued without a wait means its prerequisite is met now.
+      if (existing_waits && !task.wait) {
+        s.end_wait_of_task.Bind(1, existing_id).Bind(2, now).Run();
       }
       return {EnqueueOutcome::kDuplicate, std::move(existing_id)};
     }
   }
 
-  if (options_.max_size > 0 && *pending_count >= static_cast<int64_t>(options_.max_size)) {
+  // Waiting tasks are bounded by what producers wait for (one per file and
+  // model at most, with dedupe keys), so only pending ones count.
+  if (!task.wait && options_.max_size > 0 &&
+      *pending_count >= static_cast<int64_t>(options_.max_size)) {
     return {EnqueueOutcome::kRejectedFull, ""};
   }
 
@@ -177,9 +188,12 @@ EnqueueResult TaskQueue::EnqueueLocked(const NewTask& task, double now, int64_t*
       .Bind(9, task.scope)
       .Bind(10, task.file_path)
       .Bind(11, TagsJson(task.tags))
-      .Bind(12, task.max_attempts.value_or(options_.max_attempts));
+      .Bind(12, task.max_attempts.value_or(options_.max_attempts))
+      .Bind(13, task.wait ? "waiting" : "pending")
+      .Bind(14, task.wait ? std::optional<std::string>(task.wait->key) : std::nullopt)
+      .Bind(15, task.wait ? std::optional<std::string>(task.wait->reason) : std::nullopt);
   s.insert.Run();
-  ++*pending_count;
+  if (!task.wait) ++*pending_count;
   return {EnqueueOutcome::kEnqueued, std::move(id)};
 }
 
@@ -316,6 +330,62 @@ bool TaskQueue::Fail(std::string_view task_id, std::string_view worker_id, std::
   return true;
 }
 
+bool TaskQueue::Wait(std::string_view task_id, std::string_view worker_id,
+                     const NewTask::Wait& wait) {
+  double now = Now();
+  Statements& s = *statements_;
+  store::Transaction transaction(db_);
+  std::optional<ActiveTask> task = LoadOwned(task_id, worker_id);
+  if (!task) {
+    spdlog::info(
+        "wait of task {} by worker {} ignored: the task is not processing under this worker",
+        task_id, worker_id);
+    return false;
+  }
+  std::optional<std::string> duplicate;
+  if (task->dedupe_key) {
+    ResetOnExit reset(s.find_pending_duplicate);
+    s.find_pending_duplicate.Bind(1, task->type).Bind(2, *task->dedupe_key);
+    if (s.find_pending_duplicate.Step()) duplicate = s.find_pending_duplicate.ColumnText(0);
+  }
+  if (duplicate) {
+    std::string message = fmt::format("{}; superseded by queued task {} with the same dedupe key",
+                                      wait.reason, *duplicate);
+    s.finish.Bind(1, task->seq)
+        .Bind(2, ToString(TaskStatus::kCancelled))
+        .Bind(3, message)
+        .Bind(4, now);
+    s.finish.Run();
+  } else {
+    // The attempt did not run, so it does not count.
+    store::Statement update = db_.Prepare(
+        "UPDATE tasks SET status = 'waiting', waiting_for = ?2, error = ?3, updated_at = ?4, "
+        "attempts = MAX(attempts - 1, 0), lease_expires_at = NULL, progress = 0 WHERE seq = ?1");
+    update.Bind(1, task->seq).Bind(2, wait.key).Bind(3, wait.reason).Bind(4, now).Run();
+  }
+  transaction.Commit();
+  spdlog::info("task {} ({}) waits for '{}': {}", task->id, task->type, wait.key, wait.reason);
+  return true;
+}
+
+int TaskQueue::EndWait(std::string_view key) {
+  // Checked without a write lock first: this runs every few seconds.
+  {
+    store::Statement any = db_.Prepare(
+        "SELECT EXISTS (SELECT 1 FROM tasks WHERE status = 'waiting' AND waiting_for = ?1)");
+    any.Bind(1, key);
+    any.Step();
+    if (any.ColumnInt(0) == 0) return 0;
+  }
+  store::Statement update = db_.Prepare(
+      "UPDATE tasks SET status = 'pending', waiting_for = NULL, error = NULL, not_before = 0, "
+      "updated_at = ?2 WHERE status = 'waiting' AND waiting_for = ?1");
+  update.Bind(1, key).Bind(2, Now()).Run();
+  int ended = db_.Changes();
+  if (ended > 0) spdlog::info("{} task(s) waiting for '{}' are pending now", ended, key);
+  return ended;
+}
+
 int TaskQueue::RequeueWorker(std::string_view worker_id, std::string_view reason) {
   double now = Now();
   store::Transaction transaction(db_);
@@ -333,8 +403,8 @@ int TaskQueue::RequeueWorker(std::string_view worker_id, std::string_view reason
 int TaskQueue::RequeueAllProcessing(std::string_view reason) {
   double now = Now();
   store::Transaction transaction(db_);
-  store::Statement query = db_.Prepare(
-      fmt::format("SELECT {} FROM tasks WHERE status = 'processing'", kActiveColumns));
+  store::Statement query =
+      db_.Prepare(fmt::format("SELECT {} FROM tasks WHERE status = 'processing'", kActiveColumns));
   std::vector<ActiveTask> tasks = ReadActiveTasks(query);
   for (const ActiveTask& task : tasks) ReleaseTask(task, now, reason, /*retry=*/true, 0);
   transaction.Commit();

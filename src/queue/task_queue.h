@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -63,7 +64,10 @@ class TaskQueue {
 
   // Producers.
 
-  // Queues one task. Duplicates and a full queue are results, not exceptions.
+  // Queues one task, as waiting when NewTask::wait is set. Duplicates and a
+  // full queue are results, not exceptions. A waiting copy counts as a
+  // duplicate, and queuing the same work without a wait ends that copy's
+  // wait. Waiting tasks are accepted even when the queue is full.
   // Throws msearch::Error for an empty type or a priority outside 0..11.
   EnqueueResult Enqueue(const NewTask& task);
   // Queues all tasks in one transaction; results follow the input order. A
@@ -107,6 +111,16 @@ class TaskQueue {
   // is processing under `worker_id`.
   bool Fail(std::string_view task_id, std::string_view worker_id, std::string_view error,
             bool retryable = true);
+  // Puts a task the worker claimed back to waiting for `wait.key`, when the
+  // worker finds its prerequisite missing; the attempt does not count. A
+  // queued copy with the same dedupe key supersedes it (it is cancelled).
+  // Returns false, changing nothing, unless it is processing under
+  // `worker_id`.
+  bool Wait(std::string_view task_id, std::string_view worker_id, const NewTask::Wait& wait);
+  // Makes every task waiting for `key` pending, and returns how many. Cheap,
+  // without a write lock, when none waits.
+  int EndWait(std::string_view key);
+
   // Returns the tasks of a dead worker to pending at once (failed when their
   // attempts are used up), recording `reason` as their error. Returns the count.
   int RequeueWorker(std::string_view worker_id, std::string_view reason);
@@ -118,14 +132,14 @@ class TaskQueue {
   // Administration (REST API). The methods returning bool return false when
   // the task is missing or in a status the operation does not apply to.
 
-  // Cancels a pending or processing task. A worker running it finds out from
+  // Cancels a pending, waiting or processing task. A worker running it finds out from
   // ExtendLease/Progress returning false; its Complete or Fail then returns false.
   bool Cancel(std::string_view task_id);
-  // Cancels pending tasks, and processing ones too when `include_running`,
+  // Cancels pending and waiting tasks, and processing ones too when `include_running`,
   // of `type` or of every type.
   CancelCounts CancelAll(bool include_running, const std::optional<std::string>& type);
-  // A paused task stays pending but is not claimed. Applies to pending and
-  // processing tasks (the flag matters if the latter return to pending).
+  // A paused task stays pending but is not claimed. Applies to pending,
+  // waiting and processing tasks (the flag matters once they are pending).
   bool Pause(std::string_view task_id);
   bool Resume(std::string_view task_id);
   // Pauses claiming of tasks whose scope is `scope`; "*" pauses everything.
@@ -135,7 +149,7 @@ class TaskQueue {
   void ResumeAll() { ResumeScope(kAllScopes); }
   bool IsPaused();  // whole queue
   bool IsScopePaused(std::string_view scope);
-  // Changes the priority of a pending or processing task. Throws
+  // Changes the priority of a pending, waiting or processing task. Throws
   // msearch::Error for a priority outside 0..11.
   bool SetPriority(std::string_view task_id, int priority);
   // Queues a failed or cancelled task again with its attempts reset. Returns
@@ -155,6 +169,16 @@ class TaskQueue {
 
   std::optional<TaskRecord> Get(std::string_view task_id);
   TaskPage List(const TaskFilter& filter);
+  // Tasks of `type` whose data has the top-level key `data_key` (letters,
+  // digits and '_'): every pending, waiting and processing one, and those
+  // that finished at or after `finished_after` (Unix seconds), oldest first.
+  // For sweeps of resources that tasks name, such as shared memory blocks.
+  std::vector<TaskRecord> TasksWithDataKey(std::string_view type, std::string_view data_key,
+                                           double finished_after);
+  // Dedupe keys of the processing tasks of `type`. A producer that queues
+  // work again periodically skips these, because Enqueue deduplicates only
+  // against queued copies.
+  std::set<std::string> ProcessingDedupeKeys(std::string_view type);
   QueueStats Stats();
 
   const QueueOptions& options() const { return options_; }

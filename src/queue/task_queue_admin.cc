@@ -13,7 +13,7 @@ namespace msearch::queue {
 bool TaskQueue::Cancel(std::string_view task_id) {
   store::Statement update = db_.Prepare(
       "UPDATE tasks SET status = 'cancelled', completed_at = ?2, updated_at = ?2, "
-      "lease_expires_at = NULL WHERE id = ?1 AND status IN ('pending', 'processing')");
+      "lease_expires_at = NULL WHERE id = ?1 AND status IN ('pending', 'waiting', 'processing')");
   update.Bind(1, task_id).Bind(2, Now()).Run();
   bool cancelled = db_.Changes() == 1;
   if (cancelled) spdlog::info("cancelled task {}", task_id);
@@ -27,7 +27,7 @@ CancelCounts TaskQueue::CancelAll(bool include_running, const std::optional<std:
 
   store::Statement count = db_.Prepare(
       "SELECT COUNT(*) FROM tasks "
-      "WHERE status IN ('pending', 'processing') AND (?1 IS NULL OR type = ?1)");
+      "WHERE status IN ('pending', 'waiting', 'processing') AND (?1 IS NULL OR type = ?1)");
   count.Bind(1, type);
   count.Step();
   counts.total = count.ColumnInt(0);
@@ -38,7 +38,7 @@ CancelCounts TaskQueue::CancelAll(bool include_running, const std::optional<std:
   store::Statement update = db_.Prepare(
       "UPDATE tasks SET status = 'cancelled', completed_at = ?2, updated_at = ?2, "
       "lease_expires_at = NULL "
-      "WHERE status IN ('pending', ?3) AND (?1 IS NULL OR type = ?1)");
+      "WHERE status IN ('pending', 'waiting', ?3) AND (?1 IS NULL OR type = ?1)");
   update.Bind(1, type).Bind(2, now).Bind(3, include_running ? "processing" : "pending").Run();
   counts.cancelled = db_.Changes();
   counts.failed = counts.total - counts.cancelled;
@@ -52,7 +52,7 @@ CancelCounts TaskQueue::CancelAll(bool include_running, const std::optional<std:
 bool TaskQueue::Pause(std::string_view task_id) {
   store::Statement update = db_.Prepare(
       "UPDATE tasks SET paused = 1, updated_at = ?2 "
-      "WHERE id = ?1 AND status IN ('pending', 'processing')");
+      "WHERE id = ?1 AND status IN ('pending', 'waiting', 'processing')");
   update.Bind(1, task_id).Bind(2, Now()).Run();
   bool paused = db_.Changes() == 1;
   if (paused) spdlog::info("paused task {}", task_id);
@@ -62,7 +62,7 @@ bool TaskQueue::Pause(std::string_view task_id) {
 bool TaskQueue::Resume(std::string_view task_id) {
   store::Statement update = db_.Prepare(
       "UPDATE tasks SET paused = 0, updated_at = ?2 "
-      "WHERE id = ?1 AND status IN ('pending', 'processing')");
+      "WHERE id = ?1 AND status IN ('pending', 'waiting', 'processing')");
   update.Bind(1, task_id).Bind(2, Now()).Run();
   bool resumed = db_.Changes() == 1;
   if (resumed) spdlog::info("resumed task {}", task_id);
@@ -98,7 +98,7 @@ bool TaskQueue::SetPriority(std::string_view task_id, int priority) {
   ValidatePriority(priority);
   store::Statement update = db_.Prepare(
       "UPDATE tasks SET priority = ?2, updated_at = ?3 "
-      "WHERE id = ?1 AND status IN ('pending', 'processing')");
+      "WHERE id = ?1 AND status IN ('pending', 'waiting', 'processing')");
   update.Bind(1, task_id).Bind(2, priority).Bind(3, Now()).Run();
   bool changed = db_.Changes() == 1;
   if (changed) spdlog::info("set priority of task {} to {}", task_id, priority);
@@ -122,7 +122,8 @@ bool TaskQueue::Retry(std::string_view task_id) {
 
   if (dedupe_key) {
     store::Statement duplicate = db_.Prepare(
-        "SELECT id FROM tasks WHERE type = ?1 AND dedupe_key = ?2 AND status = 'pending'");
+        "SELECT id FROM tasks WHERE type = ?1 AND dedupe_key = ?2 "
+        "AND status IN ('pending', 'waiting')");
     duplicate.Bind(1, type).Bind(2, *dedupe_key);
     if (duplicate.Step()) {
       spdlog::info("task {} not retried: pending task {} already queues the same work", task_id,
@@ -134,7 +135,7 @@ bool TaskQueue::Retry(std::string_view task_id) {
   store::Statement update = db_.Prepare(
       "UPDATE tasks SET status = 'pending', attempts = 0, not_before = 0, error = NULL, "
       "result = NULL, started_at = NULL, completed_at = NULL, lease_expires_at = NULL, "
-      "progress = 0, archived = 0, updated_at = ?2 WHERE seq = ?1");
+      "progress = 0, archived = 0, waiting_for = NULL, updated_at = ?2 WHERE seq = ?1");
   update.Bind(1, seq).Bind(2, now).Run();
   transaction.Commit();
   spdlog::info("queued task {} ({}) again for retry", task_id, type);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/error.h"
 #include "queue/sql_helpers.h"
 #include "queue/task_queue.h"
 
@@ -14,11 +15,12 @@ namespace {
 constexpr std::string_view kRecordColumns =
     "seq, id, type, data, priority, status, created_at, updated_at, started_at, completed_at, "
     "worker_id, result, error, sender, sender_type, dedupe_key, scope, file_path, tags, "
-    "attempts, max_attempts, not_before, lease_expires_at, paused, progress, archived";
+    "attempts, max_attempts, not_before, lease_expires_at, paused, progress, archived, "
+    "waiting_for";
 
-constexpr std::array kAllStatuses = {TaskStatus::kPending, TaskStatus::kProcessing,
+constexpr std::array kAllStatuses = {TaskStatus::kPending,   TaskStatus::kProcessing,
                                      TaskStatus::kCompleted, TaskStatus::kFailed,
-                                     TaskStatus::kCancelled};
+                                     TaskStatus::kCancelled, TaskStatus::kWaiting};
 
 std::vector<std::string> ParseTags(std::string_view text) {
   std::vector<std::string> tags;
@@ -65,6 +67,7 @@ TaskRecord ReadRecord(const store::Statement& row) {
   record.paused = row.ColumnInt(23) != 0;
   record.progress = row.ColumnDouble(24);
   record.archived = row.ColumnInt(25) != 0;
+  record.waiting_for = row.ColumnOptionalText(26);
   return record;
 }
 
@@ -104,6 +107,40 @@ TaskPage TaskQueue::List(const TaskFilter& filter) {
   return page;
 }
 
+std::vector<TaskRecord> TaskQueue::TasksWithDataKey(std::string_view type,
+                                                    std::string_view data_key,
+                                                    double finished_after) {
+  bool valid_key = !data_key.empty();
+  for (char c : data_key) {
+    valid_key = valid_key && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '_');
+  }
+  if (!valid_key) {
+    throw Error(fmt::format("invalid task data key '{}': use letters, digits and '_'", data_key));
+  }
+  // Finished tasks are found through tasks_finished (status, completed_at),
+  // the others through tasks_claim (status, ...), so neither scans the table.
+  store::Statement query = db_.Prepare(fmt::format(
+      "SELECT {} FROM tasks WHERE type = ?1 AND json_type(data, ?2) IS NOT NULL AND "
+      "(status IN ('pending', 'waiting', 'processing') OR "
+      "(status IN ('completed', 'failed', 'cancelled') AND completed_at >= ?3)) ORDER BY seq",
+      kRecordColumns));
+  query.Bind(1, type).Bind(2, fmt::format("$.{}", data_key)).Bind(3, finished_after);
+  std::vector<TaskRecord> tasks;
+  while (query.Step()) tasks.push_back(ReadRecord(query));
+  return tasks;
+}
+
+std::set<std::string> TaskQueue::ProcessingDedupeKeys(std::string_view type) {
+  store::Statement query = db_.Prepare(
+      "SELECT dedupe_key FROM tasks WHERE status = 'processing' AND type = ?1 "
+      "AND dedupe_key IS NOT NULL");
+  query.Bind(1, type);
+  std::set<std::string> keys;
+  while (query.Step()) keys.insert(query.ColumnText(0));
+  return keys;
+}
+
 QueueStats TaskQueue::Stats() {
   double now = Now();
   QueueStats stats;
@@ -122,6 +159,7 @@ QueueStats TaskQueue::Stats() {
     stats.by_type_and_status[type][status] += count;
   }
   stats.pending = stats.by_status["pending"];
+  stats.waiting = stats.by_status["waiting"];
   stats.running = stats.by_status["processing"];
 
   store::Statement throughput =

@@ -16,7 +16,8 @@ struct TaskQueue::Statements {
   explicit Statements(store::Database& db);
 
   // Enqueue.
-  store::Statement find_pending_duplicate;
+  store::Statement find_pending_duplicate;  // id, priority, status of a queued copy
+  store::Statement end_wait_of_task;
   store::Statement raise_priority;
   store::Statement count_pending;
   store::Statement insert;

@@ -10,13 +10,16 @@
 
 #include "common/clock.h"
 #include "embedding/encoder.h"
+#include "ipc/protocol.h"
 #include "media/audio_decode.h"
 #include "media/media_error.h"
 #include "preprocess/image_decode.h"
 #include "queue/task_queue.h"
+#include "runtime/embed_video.h"
 #include "runtime/model_paths.h"
 #include "runtime/queue_options.h"
 #include "runtime/resource_limits.h"
+#include "runtime/task_progress.h"
 #include "runtime/task_types.h"
 #include "store/catalog.h"
 #include "store/embedding_store.h"
@@ -40,8 +43,9 @@ void FailAll(queue::TaskQueue& queue, const std::vector<queue::ClaimedTask>& tas
 // their own task and leave the others alone.
 void EmbedImages(embedding::Encoder& encoder, const std::string& space,
                  const std::vector<queue::ClaimedTask>& tasks, store::Catalog& catalog,
-                 queue::TaskQueue& queue, const ChildIdentity& identity,
-                 const std::string& worker_id) {
+                 queue::TaskQueue& queue, ChildSession& session) {
+  const ChildIdentity& identity = session.identity();
+  const std::string& worker_id = session.worker_id();
   store::EmbeddingStore embeddings(catalog.database());
   std::vector<preprocess::RgbImage> images;
   std::vector<const queue::ClaimedTask*> embedded;
@@ -69,6 +73,7 @@ void EmbedImages(embedding::Encoder& encoder, const std::string& space,
   double started = MonotonicSeconds();
   std::vector<std::vector<float>> vectors = encoder.EncodeImages(images);
   double seconds = MonotonicSeconds() - started;
+  nlohmann::json stored = nlohmann::json::array();
   for (size_t i = 0; i < embedded.size(); ++i) {
     store::NewEmbedding embedding;
     embedding.vector = std::move(vectors[i]);
@@ -79,10 +84,14 @@ void EmbedImages(embedding::Encoder& encoder, const std::string& space,
                      {{"space", space},
                       {"vector_id", ids.front()},
                       {"seconds", seconds / static_cast<double>(embedded.size())}});
+      stored.push_back(file_ids[i]);
     } catch (const Error& error) {
       // The file was removed while it was embedded (its row is gone).
       queue.Complete(embedded[i]->id, worker_id, {{"skipped", error.what()}});
     }
+  }
+  if (!stored.empty()) {
+    session.Send(ipc::MakeEvent("vectors_stored", {{"file_ids", stored}, {"space", space}}));
   }
   spdlog::debug("{}: embedded {} image(s) in {:.3f} s", identity.process_id, embedded.size(),
                 seconds);
@@ -97,13 +106,19 @@ constexpr double kAudioChunkSeconds = 100;
 // the windows as its audio segments with one vector each in `space`.
 void EmbedAudio(embedding::Encoder& encoder, const std::string& space,
                 const queue::ClaimedTask& task, store::Catalog& catalog, queue::TaskQueue& queue,
-                const ChildIdentity& identity, const std::string& worker_id) {
+                ChildSession& session) {
+  const ChildIdentity& identity = session.identity();
+  const std::string& worker_id = session.worker_id();
   int64_t file_id = task.data.value("file_id", int64_t{0});
   std::optional<store::FileRecord> file = catalog.FindFile(file_id);
   if (!file || file->status != "indexed") {
     queue.Complete(task.id, worker_id, {{"skipped", "file no longer catalogued"}});
     return;
   }
+  std::optional<store::MediaInfo> info = catalog.GetMediaInfo(file_id);
+  const double duration = info ? info->duration : 0;
+  TaskProgress progress(queue, session, task.id);
+  bool ours = true;
   const int rate = encoder.info().audio_sample_rate;
   const size_t chunk_samples = static_cast<size_t>(kAudioChunkSeconds * rate);
   std::vector<float> buffer;
@@ -125,9 +140,14 @@ void EmbedAudio(embedding::Encoder& encoder, const std::string& space,
     decode.sample_rate = rate;
     media::DecodeAudio(file->path, decode, [&](std::span<const float> samples) {
       buffer.insert(buffer.end(), samples.begin(), samples.end());
-      while (buffer.size() >= chunk_samples) embed(chunk_samples);
+      while (buffer.size() >= chunk_samples) {
+        embed(chunk_samples);
+        ours = progress.Report(duration > 0 ? offset / duration : 0);
+        if (!ours) return false;
+      }
       return true;
     });
+    if (!ours) return;  // cancelled or taken over
     // A short tail after full chunks is covered by the last window of the
     // model's rule only when it is long enough to matter.
     if (!buffer.empty() && (windows.empty() || buffer.size() >= static_cast<size_t>(rate))) {
@@ -166,6 +186,7 @@ void EmbedAudio(embedding::Encoder& encoder, const std::string& space,
   queue.Complete(
       task.id, worker_id,
       {{"space", space}, {"windows", windows.size()}, {"seconds", MonotonicSeconds() - started}});
+  session.Send(ipc::MakeEvent("vectors_stored", {{"file_id", file_id}, {"space", space}}));
 }
 
 }  // namespace
@@ -193,56 +214,64 @@ int RunEmbeddingWorker(const config::Config& config, const ChildIdentity& identi
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ModelSlot slots[] = {{"image", config.models.image, nullptr, 0, false},
                        {"audio", config.models.audio, nullptr, 0, false}};
+  ModelSlot& image_slot = slots[0];
+  ModelSlot& audio_slot = slots[1];
   spdlog::info("{} ready (image model '{}', audio model '{}', batch size {}, {} threads)",
                identity.process_id, config.models.image, config.models.audio, batch_size, threads);
 
-  // Loads the model of `slot` if needed. Returns false, failing `tasks`,
-  // when it is missing or cannot be loaded.
+  // Loads the model of `slot` if needed, and returns false when it cannot.
+  // Then the tasks go back to waiting if the model is missing (removed after
+  // they were queued), or fail with a retry if it does not load (a model
+  // still being copied in, or a broken one).
   auto ensure_loaded = [&](ModelSlot& slot, const std::vector<queue::ClaimedTask>& tasks) {
     if (slot.encoder) return true;
-    std::optional<std::filesystem::path> dir = InstalledModelDir(config, slot.name);
-    std::string message;
-    if (!dir) {
-      message = fmt::format("the {} model '{}' is not installed in '{}'", slot.modality, slot.name,
-                            config.models.dir.string());
-    } else {
-      try {
-        double started = MonotonicSeconds();
-        slot.encoder = embedding::Encoder::Load(*dir, threads);
-        spdlog::info("{}: loaded '{}' ({}, {} dimensions) in {:.2f} s", identity.process_id,
-                     dir->string(), slot.encoder->info().family, slot.encoder->info().embedding_dim,
-                     MonotonicSeconds() - started);
-        return true;
-      } catch (const Error& error) {
-        message = fmt::format("cannot load '{}': {}", dir->string(), error.what());
+    if (slot.name.empty()) {
+      // Queued while a model was configured; the configuration has none now.
+      for (const queue::ClaimedTask& task : tasks) {
+        queue.Complete(
+            task.id, session.worker_id(),
+            {{"skipped", fmt::format("no {0} model is configured (models.{0})", slot.modality)}});
       }
+      return false;
     }
-    // A model still being copied in, or a broken one: the tasks are retried
-    // with backoff.
-    spdlog::error("{}: {}", identity.process_id, message);
-    FailAll(queue, tasks, session.worker_id(), message, /*retryable=*/true);
-    return false;
+    std::optional<std::filesystem::path> dir = InstalledModelDir(config, slot.name);
+    if (!dir) {
+      for (const queue::ClaimedTask& task : tasks) {
+        queue.Wait(task.id, session.worker_id(),
+                   ModelWait(config, task.data.value("modality", slot.modality)));
+      }
+      return false;
+    }
+    try {
+      double started = MonotonicSeconds();
+      slot.encoder = embedding::Encoder::Load(*dir, threads);
+      spdlog::info("{}: loaded '{}' ({}, {} dimensions) in {:.2f} s", identity.process_id,
+                   dir->string(), slot.encoder->info().family, slot.encoder->info().embedding_dim,
+                   MonotonicSeconds() - started);
+      return true;
+    } catch (const Error& error) {
+      std::string message =
+          fmt::format("failed to load model '{}': {}", dir->string(), error.what());
+      spdlog::error("{}: {}", identity.process_id, message);
+      FailAll(queue, tasks, session.worker_id(), message, /*retryable=*/true);
+      return false;
+    }
   };
 
   while (!session.stop_requested()) {
-    bool any_installed = false;
     for (ModelSlot& slot : slots) {
       if (InstalledModelDir(config, slot.name)) {
-        any_installed = true;
         slot.waiting_logged = false;
-      } else {
-        // The scheduler queues work for a model only once it is installed.
-        if (!slot.waiting_logged && !slot.name.empty()) {
-          spdlog::info("{}: {} model '{}' is not installed in '{}'; waiting for it",
-                       identity.process_id, slot.modality, slot.name, config.models.dir.string());
-          slot.waiting_logged = true;
-        }
-        slot.encoder.reset();
+        continue;
       }
-    }
-    if (!any_installed) {
-      session.WaitForMessage(kIdleFallback);
-      continue;
+      // Tasks for the missing model wait in the queue; the scheduler makes
+      // them pending once it is installed.
+      if (!slot.waiting_logged && !slot.name.empty()) {
+        spdlog::info("{}: {} model '{}' is not installed in '{}'; its work waits for it",
+                     identity.process_id, slot.modality, slot.name, config.models.dir.string());
+        slot.waiting_logged = true;
+      }
+      slot.encoder.reset();
     }
 
     std::vector<queue::ClaimedTask> claimed =
@@ -263,28 +292,48 @@ int RunEmbeddingWorker(const config::Config& config, const ChildIdentity& identi
 
     session.SetCurrentTask(claimed.front().id);
     std::vector<queue::ClaimedTask> image_tasks;
+    std::vector<queue::ClaimedTask> video_tasks;
     std::vector<queue::ClaimedTask> audio_tasks;
     for (queue::ClaimedTask& task : claimed) {
-      (task.data.value("modality", std::string("image")) == "audio" ? audio_tasks : image_tasks)
+      std::string modality = task.data.value("modality", std::string(kEmbedImage));
+      (modality == kEmbedAudio   ? audio_tasks
+       : modality == kEmbedVideo ? video_tasks
+                                 : image_tasks)
           .push_back(std::move(task));
     }
+    // Tasks left when a stop is requested return to the queue below.
     try {
-      if (!image_tasks.empty() && ensure_loaded(slots[0], image_tasks)) {
-        EmbedImages(*slots[0].encoder, EmbeddingSpace(slots[0].name), image_tasks, catalog, queue,
-                    identity, session.worker_id());
-        slots[0].last_used = MonotonicSeconds();
+      if (!image_tasks.empty() && ensure_loaded(image_slot, image_tasks)) {
+        EmbedImages(*image_slot.encoder, EmbeddingSpace(image_slot.name), image_tasks, catalog,
+                    queue, session);
+        image_slot.last_used = MonotonicSeconds();
       }
-      if (!audio_tasks.empty() && ensure_loaded(slots[1], audio_tasks)) {
-        for (const queue::ClaimedTask& task : audio_tasks) {
-          EmbedAudio(*slots[1].encoder, EmbeddingSpace(slots[1].name), task, catalog, queue,
-                     identity, session.worker_id());
+      if (!video_tasks.empty() && ensure_loaded(image_slot, video_tasks)) {
+        VideoEmbedJob job{
+            config,  *image_slot.encoder, EmbeddingSpace(image_slot.name), catalog, queue,
+            session, batch_size};
+        for (const queue::ClaimedTask& task : video_tasks) {
+          if (session.stop_requested()) break;
+          session.SetCurrentTask(task.id);
+          EmbedVideo(job, task);
         }
-        slots[1].last_used = MonotonicSeconds();
+        image_slot.last_used = MonotonicSeconds();
+      }
+      if (!audio_tasks.empty() && ensure_loaded(audio_slot, audio_tasks)) {
+        for (const queue::ClaimedTask& task : audio_tasks) {
+          if (session.stop_requested()) break;
+          session.SetCurrentTask(task.id);
+          EmbedAudio(*audio_slot.encoder, EmbeddingSpace(audio_slot.name), task, catalog, queue,
+                     session);
+        }
+        audio_slot.last_used = MonotonicSeconds();
       }
     } catch (const std::exception& error) {
+      // Fail leaves alone the tasks that already finished.
       spdlog::error("{}: embedding {} task(s) failed: {}", identity.process_id, claimed.size(),
                     error.what());
       FailAll(queue, image_tasks, session.worker_id(), error.what(), /*retryable=*/true);
+      FailAll(queue, video_tasks, session.worker_id(), error.what(), /*retryable=*/true);
       FailAll(queue, audio_tasks, session.worker_id(), error.what(), /*retryable=*/true);
     }
     session.SetCurrentTask(std::nullopt);

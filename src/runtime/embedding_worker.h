@@ -5,10 +5,21 @@
 
 namespace msearch::runtime {
 
-// Main loop of an embedding worker process. It registers, sends heartbeats
-// and waits for work. No embedding model runs in this version, so it claims
-// no tasks and leaves any "embed" task queued for a build that has one.
-// Returns the process exit code.
+// Main loop of an embedding worker process. It claims up to
+// processes.embedding_worker.batch_size "embed" tasks at a time and runs
+// them with the models named by models.image and models.audio, loaded from
+// models.dir on first use and unloaded after models.idle_unload_seconds
+// without work:
+//   image  still images, in one batch across files, one vector per file;
+//   video  one vector per video segment from the frames the media pipeline
+//          picked (see EmbedVideo), handed over in shared memory;
+//   audio  the audio track in consecutive windows, each stored as an audio
+//          segment with its vector.
+// Vectors go to the catalog's embeddings table under the model's space.
+// Long tasks report progress; a "vectors_stored" event tells the main
+// process after each store. A task whose model is not installed goes back
+// to waiting for it, and one for a modality with no model configured any
+// more is skipped. Returns the process exit code.
 int RunEmbeddingWorker(const config::Config& config, const ChildIdentity& identity);
 
 }  // namespace msearch::runtime

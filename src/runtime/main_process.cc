@@ -26,7 +26,9 @@
 #include "runtime/scheduler.h"
 #include "runtime/socket_location.h"
 #include "runtime/supervisor.h"
+#include "runtime/task_executor.h"
 #include "server/api_server.h"
+#include "server/search_setup.h"
 #include "store/catalog.h"
 
 namespace msearch::runtime {
@@ -134,7 +136,7 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
   // run is alive. Without this, tasks it left processing would wait for their
   // leases to expire.
   queue.RequeueAllProcessing("msearch restarted while the task was running");
-  RemoveLeftovers(config);
+  RemoveLeftovers(config, queue);
   queue::StateCacheOptions cache_options;
   cache_options.memory_capacity = static_cast<size_t>(config.ipc.state_cache.memory_capacity);
   queue::StateCache state_cache(config.ipc.state_cache.path, cache_options);
@@ -212,7 +214,19 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
   }
   supervisor.StartAll();
 
+  // The vector indexes load in the background, so the API starts at once.
+  server::SearchRuntime search(config, {});
+  search.Start();
+
   server::ServerHooks hooks;
+  hooks.files_removed = [&search](const std::vector<int64_t>& file_ids) {
+    search.FilesRemoved(file_ids);
+  };
+  hooks.index_status = [&search] { return search.IndexStatus(); };
+  hooks.query_models_loaded = [&search] { return search.LoadedModels(); };
+  hooks.make_probe_task = [](int64_t file_id, const std::string& path, int64_t directory_id) {
+    return MakeProbeTask(file_id, path, directory_id, "api");
+  };
   hooks.process_status = [&supervisor, started_at] { return ProcessTable(supervisor, started_at); };
   hooks.directories_changed = [&router] {
     router.SendToType(ipc::kProcessFileMonitor, ipc::MakeEvent("reload_directories"));
@@ -226,6 +240,7 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
     router.SendToType(ipc::kProcessFileMonitor, ipc::MakeEvent("rescan", data));
   };
   server::ApiServer api(config, hooks);
+  api.SetSearchService(search.service());
   try {
     api.Start();
   } catch (const std::exception& error) {
@@ -270,6 +285,7 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
     }
     supervisor.Tick();
     if (!stopping) scheduler.RunDueJobs();
+    search.UnloadIdleModels();
   }
 
   // Stop in dependency order: no new requests, then no new work, then the
@@ -280,6 +296,9 @@ int RunMainProcess(const config::Config& config, const ServeOptions& options) {
   supervisor.Shutdown(
       {{ipc::kProcessFileMonitor}, {ipc::kProcessTaskWorker, ipc::kProcessEmbeddingWorker}});
   ipc_server.Stop();
+  // Saves the vector indexes, so the next start loads them instead of
+  // rebuilding them from the catalog.
+  search.Stop();
   main_state.status = "stopped";
   state_cache.UpsertProcess(main_state);
   std::error_code ignored;

@@ -3,8 +3,10 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "config/config.h"
+#include "queue/task.h"
 
 namespace msearch::runtime {
 
@@ -18,5 +20,19 @@ std::optional<std::filesystem::path> InstalledModelDir(const config::Config& con
 // The embedding space of the vectors model `name` makes: its store name, so
 // vectors of different models never mix.
 std::string EmbeddingSpace(const std::string& name);
+
+// The configured model (models.image or models.audio) that embeds
+// `modality` ("image", "video" or "audio"); empty when none is configured.
+const std::string& ModelForModality(const config::Config& config, std::string_view modality);
+
+// The wait of an embed task of `modality` while its model is not
+// installed: the key ("model:image" or "model:audio"), which
+// TaskQueue::EndWait releases once the model is installed, and a reason
+// naming the model to install.
+queue::NewTask::Wait ModelWait(const config::Config& config, std::string_view modality);
+
+// The wait key of the configured model of `model_modality` ("image" or
+// "audio").
+std::string ModelWaitKey(std::string_view model_modality);
 
 }  // namespace msearch::runtime

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "ipc/protocol.h"
+#include "runtime/leftover_cleanup.h"
 #include "runtime/model_paths.h"
 #include "runtime/queue_options.h"
 #include "runtime/task_executor.h"
@@ -17,6 +19,12 @@ constexpr double kReconcileInterval = 30;
 constexpr double kReconcileGrace = 10;
 constexpr int64_t kReconcileBatch = 2000;
 constexpr double kPurgeInterval = 3600;
+// Delay between checks for newly installed models, in seconds.
+constexpr double kModelCheckInterval = 2;
+constexpr double kLeftoverSweepInterval = 10;
+// A thumbnail writer finishes its temporary file within a second; one this
+// old after a worker restart was left by the worker that died.
+constexpr double kTemporaryFileAge = 30;
 constexpr double kCompletedTaskRetention = 24 * 3600;
 
 // Queues the task `make_task` builds for each of `files` that this run has
@@ -72,6 +80,14 @@ Scheduler::Scheduler(const config::Config& config, queue::StateCache& state_cach
 void Scheduler::RunDueJobs() {
   double now = MonotonicSeconds();
   try {
+    if (now >= next_model_check_) {
+      next_model_check_ = now + kModelCheckInterval;
+      EndModelWaits();
+    }
+    if (now >= next_leftover_sweep_) {
+      next_leftover_sweep_ = now + kLeftoverSweepInterval;
+      SweepLeftovers(now);
+    }
     if (now >= next_reconcile_) {
       next_reconcile_ = now + kReconcileInterval;
       FailStaleProcessingFiles();
@@ -80,7 +96,7 @@ void Scheduler::RunDueJobs() {
       int analyses = ReconcileUnanalyzedFiles();
       if (analyses > 0) spdlog::info("re-queued the analysis of {} file(s)", analyses);
       int embeddings = ReconcileEmbeddings();
-      if (embeddings > 0) spdlog::info("queued the embedding of {} image(s)", embeddings);
+      if (embeddings > 0) spdlog::info("queued the embedding of {} file(s)", embeddings);
     }
     if (now >= next_cleanup_) {
       next_cleanup_ = now + config_.ipc.state_cache.cleanup_interval;
@@ -132,24 +148,75 @@ int Scheduler::ReconcileUnanalyzedFiles() {
 }
 
 int Scheduler::ReconcileEmbeddings() {
-  return ReconcileEmbeddings("image") + ReconcileEmbeddings("audio");
+  return ReconcileEmbeddings(kEmbedImage) + ReconcileEmbeddings(kEmbedVideo) +
+         ReconcileEmbeddings(kEmbedAudio);
 }
 
 int Scheduler::ReconcileEmbeddings(const std::string& modality) {
-  const std::string& model = modality == "image" ? config_.models.image : config_.models.audio;
+  const std::string& model = ModelForModality(config_, modality);
   if (!InstalledModelDir(config_, model)) return 0;
   const std::string space = EmbeddingSpace(model);
   int64_t& cursor = embedding_cursor_[modality];
   std::set<int64_t>& queued_before = embedding_queued_[modality];
-  std::vector<store::EmbeddingStore::FileWithoutVectors> files =
-      modality == "image" ? embeddings_.FilesWithoutVectors(space, "image", cursor, kReconcileBatch)
-                          : embeddings_.AudioFilesWithoutVectors(space, cursor, kReconcileBatch);
+  std::vector<store::EmbeddingStore::FileWithoutVectors> files;
+  if (modality == kEmbedImage) {
+    files = embeddings_.FilesWithoutVectors(space, "image", cursor, kReconcileBatch);
+  } else {
+    files = embeddings_.SegmentFilesWithoutVectors(
+        space, modality == kEmbedVideo ? "video" : "audio", cursor, kReconcileBatch);
+  }
   cursor = NextCursor(files);
+  // A file whose embedding runs now has no vector yet. Queuing it again
+  // would embed it twice, and when the running task's worker dies, the new
+  // copy would supersede it and lose the frames it carries.
+  std::set<std::string> running = queue_.ProcessingDedupeKeys(kTaskEmbed);
+  std::erase_if(files, [&](const store::EmbeddingStore::FileWithoutVectors& file) {
+    return running.contains(
+        *MakeEmbedTask(file.id, file.path, file.directory_id, modality).dedupe_key);
+  });
   int queued = QueueOncePerRun(queue_, files, queued_before, [&](const auto& file) {
     return MakeEmbedTask(file.id, file.path, file.directory_id, modality);
   });
   if (queued > 0) wake_workers_({kTaskEmbed});
   return queued;
+}
+
+void Scheduler::EndModelWaits() {
+  int ended = 0;
+  for (const char* modality : {kEmbedImage, kEmbedAudio}) {
+    // With no model configured any more, the worker skips the tasks.
+    const std::string& model = ModelForModality(config_, modality);
+    if (model.empty() || InstalledModelDir(config_, model)) {
+      ended += queue_.EndWait(ModelWaitKey(modality));
+    }
+  }
+  if (ended > 0) wake_workers_({kTaskEmbed});
+}
+
+void Scheduler::SweepLeftovers(double now) {
+  SweepHandoffBlocks(SharedBufferPrefixFor(config_), queue_, HandoffSweepOptionsFor(config_));
+
+  bool restarted = false;
+  for (const queue::ProcessState& process : state_cache_.ListProcesses()) {
+    if (process.process_type != ipc::kProcessTaskWorker &&
+        process.process_type != ipc::kProcessEmbeddingWorker) {
+      continue;
+    }
+    if (!process.pid) continue;
+    auto [known, inserted] = worker_pids_.try_emplace(process.process_id, *process.pid);
+    if (!inserted && known->second != *process.pid) {
+      known->second = *process.pid;
+      restarted = true;
+    }
+  }
+  if (restarted && next_thumbnail_sweep_ == 0) next_thumbnail_sweep_ = now + kTemporaryFileAge;
+  if (next_thumbnail_sweep_ > 0 && now >= next_thumbnail_sweep_) {
+    next_thumbnail_sweep_ = 0;
+    int removed = RemoveTemporaryThumbnails(config_.storage.thumbnail_dir, kTemporaryFileAge);
+    if (removed > 0) {
+      spdlog::info("removed {} unfinished thumbnail(s) left by a worker that stopped", removed);
+    }
+  }
 }
 
 void Scheduler::FailStaleProcessingFiles() {

@@ -21,9 +21,16 @@ namespace msearch::runtime {
 //     a task was lost;
 //   - re-queues, once per run, the analysis of probed files that were never
 //     analysed, for example after an upgrade or a lost task;
-//   - queues, once per run, the embedding of analysed images and audio
-//     tracks that have no vector of the installed model of their modality,
-//     so installing a model needs no rescan;
+//   - every few seconds, makes the embed tasks that wait for a model
+//     pending once that model is installed (TaskQueue::EndWait), so
+//     installing a model needs no rescan;
+//   - queues, once per run, the embedding of analysed images, video
+//     segments and audio tracks that have no vector of the installed model
+//     of their modality and no waiting task, for example files analysed by
+//     an older version;
+//   - every few seconds, removes the video frame blocks in shared memory
+//     that no embedding worker will use (SweepHandoffBlocks), and after a
+//     worker restarts, the thumbnails it left half-written;
 //   - fails files left in 'processing' far beyond any task's time limit;
 //   - removes old task states (ipc.state_cache.cleanup_interval) and
 //     completed tasks older than a day.
@@ -40,6 +47,8 @@ class Scheduler {
 
  private:
   void FailStaleProcessingFiles();
+  void EndModelWaits();
+  void SweepLeftovers(double now);
   int ReconcileUnanalyzedFiles();
   int ReconcileEmbeddings();
   int ReconcileEmbeddings(const std::string& modality);
@@ -59,6 +68,11 @@ class Scheduler {
   // per modality (image, audio).
   std::map<std::string, std::set<int64_t>> embedding_queued_;
   std::map<std::string, int64_t> embedding_cursor_;
+  // The pid of each worker at the last sweep: a new one means it restarted.
+  std::map<std::string, int64_t> worker_pids_;
+  double next_thumbnail_sweep_ = 0;  // 0: none due
+  double next_model_check_ = 0;
+  double next_leftover_sweep_ = 0;
   double next_reconcile_ = 0;
   double next_cleanup_ = 0;
   double next_purge_ = 0;

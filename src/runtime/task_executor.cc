@@ -11,6 +11,8 @@
 #include "media/thumbnail.h"
 #include "pipeline/analysis_store.h"
 #include "pipeline/file_analysis.h"
+#include "runtime/frame_handoff.h"
+#include "runtime/leftover_cleanup.h"
 #include "runtime/model_paths.h"
 #include "runtime/task_types.h"
 
@@ -76,9 +78,11 @@ queue::NewTask MakeEmbedTask(int64_t file_id, const std::string& path, int64_t d
   return task;
 }
 
-TaskExecutor::TaskExecutor(const config::Config& config, store::Catalog& catalog)
+TaskExecutor::TaskExecutor(const config::Config& config, store::Catalog& catalog,
+                           TaskExecutorOptions options)
     : config_(config),
       catalog_(catalog),
+      options_(options),
       extraction_(catalog.database()),
       analysis_options_(pipeline::AnalysisOptionsFromConfig(config)) {}
 
@@ -238,6 +242,24 @@ nlohmann::json TaskExecutor::Analyze(int64_t file_id, std::vector<queue::NewTask
 
   pipeline::AnalysisOptions options = analysis_options_;
   options.thumbnail_dir = SegmentThumbnailDir(file->uuid);
+  // Frames go to the embedding workers only when an embed task will follow
+  // and the installed model defines the frame size it needs. Otherwise the
+  // embedding worker decodes them itself later.
+  std::optional<FrameHandoffWriter> handoff;
+  std::optional<std::filesystem::path> image_model =
+      InstalledModelDir(config_, config_.models.image);
+  const bool queue_embeddings = follow_ups != nullptr && options_.queue_embeddings;
+  if (queue_embeddings && info->has_video && image_model) {
+    FrameHandoffOptions handoff_options;
+    handoff_options.prefix = SharedBufferPrefixFor(config_);
+    handoff.emplace(
+        handoff_options,
+        FrameBlockKey{file_id, before.size, before.mtime_ns, EmbeddingSpace(config_.models.image)},
+        ModelFrameReducer(*image_model));
+    options.on_video_segment = [&handoff](const media::VideoSegment& segment) {
+      handoff->Add(segment);
+    };
+  }
   // Thumbnails of an earlier analysis may outnumber the new segments.
   std::error_code ignored;
   std::filesystem::remove_all(options.thumbnail_dir, ignored);
@@ -262,16 +284,33 @@ nlohmann::json TaskExecutor::Analyze(int64_t file_id, std::vector<queue::NewTask
   for (const std::string& warning : analysis.warnings) {
     spdlog::warn("file {} ('{}'): {}", file->uuid, file->path, warning);
   }
-  // Without the model the scheduler queues the embedding once it is installed.
-  if (follow_ups != nullptr && file->kind == "image" &&
-      InstalledModelDir(config_, config_.models.image)) {
-    follow_ups->push_back(MakeEmbedTask(file_id, file->path, file->directory_id, "image"));
+  // Work for a model that is not installed waits in the queue, visibly,
+  // until the scheduler finds the model installed.
+  auto queue_embed = [&](const std::string& modality) -> queue::NewTask* {
+    if (!queue_embeddings || ModelForModality(config_, modality).empty()) return nullptr;
+    queue::NewTask task = MakeEmbedTask(file_id, file->path, file->directory_id, modality);
+    if (!InstalledModelDir(config_, ModelForModality(config_, modality))) {
+      task.wait = ModelWait(config_, modality);
+    }
+    follow_ups->push_back(std::move(task));
+    return &follow_ups->back();
+  };
+  if (file->kind == "image") queue_embed(kEmbedImage);
+  int segments_handed_over = 0;
+  if (!analysis.video_segments.empty()) {
+    queue::NewTask* task = queue_embed(kEmbedVideo);
+    if (task != nullptr && handoff) {
+      std::vector<std::string> blocks = handoff->Finish();
+      segments_handed_over = handoff->segments_handed_over();
+      if (!blocks.empty()) task->data["blocks"] = blocks;
+      // The task owns them now; the task worker removes them if the queue
+      // does not take the task.
+      handoff->Release();
+    }
   }
-  if (follow_ups != nullptr && !analysis.audio_windows.empty() &&
-      InstalledModelDir(config_, config_.models.audio)) {
-    follow_ups->push_back(MakeEmbedTask(file_id, file->path, file->directory_id, "audio"));
-  }
+  if (!analysis.audio_windows.empty()) queue_embed(kEmbedAudio);
   return {{"video_segments", analysis.video_segments.size()},
+          {"segments_handed_over", segments_handed_over},
           {"audio_windows", analysis.audio_windows.size()},
           {"texts", analysis.texts.size()},
           {"fingerprint_items", analysis.fingerprint ? analysis.fingerprint->items.size() : 0},

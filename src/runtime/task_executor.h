@@ -35,13 +35,23 @@ queue::NewTask MakeProbeTask(int64_t file_id, const std::string& path, int64_t d
                              const std::string& sender);
 
 // Builds the embed task of one analysed file for the embedding workers:
-// `modality` "image" embeds a still image, "audio" the windows of its audio
-// track.
+// `modality` "image" embeds a still image, "video" the picked frames of its
+// video segments, "audio" the windows of its audio track.
 queue::NewTask MakeEmbedTask(int64_t file_id, const std::string& path, int64_t directory_id,
                              const std::string& modality);
 
 // Builds the analyze task of one probed file.
 queue::NewTask MakeAnalyzeTask(int64_t file_id, const std::string& path, int64_t directory_id);
+
+// Settings of TaskExecutor.
+struct TaskExecutorOptions {
+  // Lets analyze add embed tasks to its follow-ups and hand video frames
+  // over in shared memory for them. Only for callers that queue follow-ups
+  // for the embedding workers (the task worker): msearch index --once runs
+  // follow-ups in place and cannot run embed tasks, and the scheduler queues
+  // the embeddings of what it indexed once a server runs.
+  bool queue_embeddings = false;
+};
 
 // Runs the task worker's tasks against the catalog:
 //   probe      reads the file's facts (dimensions, duration, streams, tags),
@@ -50,15 +60,21 @@ queue::NewTask MakeAnalyzeTask(int64_t file_id, const std::string& path, int64_t
 //              is already analysed under another path (a copy) takes over
 //              that file's results instead;
 //   analyze    extracts video segments with thumbnails, audio windows, OCR
-//              text, the audio fingerprint and perceptual hashes, and queues
-//              embed tasks for an image or an audio track when the model of
-//              that modality is installed;
+//              text, the audio fingerprint and perceptual hashes. With
+//              TaskExecutorOptions::queue_embeddings, it also queues
+//              embed tasks for an image, the segments of a video and an
+//              audio track whose model is configured: waiting while the model
+//              is not installed. With the image model installed, the model
+//              frames of a video's segments go with the task in shared memory
+//              blocks (data "blocks"; see FrameHandoffWriter), which the
+//              caller must remove if the queue does not take the task;
 //   thumbnail  writes a JPEG thumbnail under storage.thumbnail_dir again.
 // Follow-up tasks go to `follow_ups`, so the caller decides whether to queue
 // them or run them in place (msearch index --once).
 class TaskExecutor {
  public:
-  TaskExecutor(const config::Config& config, store::Catalog& catalog);
+  TaskExecutor(const config::Config& config, store::Catalog& catalog,
+               TaskExecutorOptions options = {});
 
   // Runs one task and returns its result. Throws TaskFailure.
   nlohmann::json Run(const std::string& type, const nlohmann::json& data,
@@ -78,6 +94,7 @@ class TaskExecutor {
 
   const config::Config& config_;
   store::Catalog& catalog_;
+  TaskExecutorOptions options_;
   store::ExtractionStore extraction_;
   pipeline::AnalysisOptions analysis_options_;
 };

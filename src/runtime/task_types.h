@@ -17,6 +17,13 @@ inline constexpr int kAnalyzePriority = 7;
 inline constexpr int kEmbedPriority = 8;
 inline constexpr int kThumbnailPriority = 9;
 
+// What an embed task embeds (its data's "modality"): a still image, the
+// windows of an audio track, or the frames the media pipeline picked for
+// each segment of a video (with the image model).
+inline constexpr char kEmbedImage[] = "image";
+inline constexpr char kEmbedAudio[] = "audio";
+inline constexpr char kEmbedVideo[] = "video";
+
 // The types each worker kind claims.
 inline const std::vector<std::string> kTaskWorkerTypes = {kTaskProbe, kTaskAnalyze, kTaskThumbnail};
 inline const std::vector<std::string> kEmbeddingWorkerTypes = {kTaskEmbed};

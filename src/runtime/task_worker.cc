@@ -11,6 +11,7 @@
 #include "ipc/protocol.h"
 #include "media/init.h"
 #include "queue/task_queue.h"
+#include "runtime/frame_handoff.h"
 #include "runtime/queue_options.h"
 #include "runtime/resource_limits.h"
 #include "runtime/task_executor.h"
@@ -27,6 +28,24 @@ constexpr int kExitTaskTimeout = 75;
 // safety net, because the main process wakes workers when work is queued.
 constexpr std::chrono::seconds kIdleFallback{5};
 
+// Queues `follow_ups`. Shared memory blocks named by a task the queue did
+// not take (a copy already waits, or the queue is full) are removed here,
+// since no consumer will ever see their names.
+void EnqueueFollowUps(queue::TaskQueue& queue, const std::vector<queue::NewTask>& follow_ups) {
+  std::vector<queue::EnqueueResult> results;
+  try {
+    results = queue.EnqueueBatch(follow_ups);
+  } catch (...) {
+    for (const queue::NewTask& task : follow_ups) UnlinkFrameBlocks(FrameBlocksOf(task.data));
+    throw;
+  }
+  for (size_t i = 0; i < follow_ups.size() && i < results.size(); ++i) {
+    if (results[i].outcome != queue::EnqueueOutcome::kEnqueued) {
+      UnlinkFrameBlocks(FrameBlocksOf(follow_ups[i].data));
+    }
+  }
+}
+
 }  // namespace
 
 int RunTaskWorker(const config::Config& config, const ChildIdentity& identity) {
@@ -40,7 +59,7 @@ int RunTaskWorker(const config::Config& config, const ChildIdentity& identity) {
   ChildSession session(config, identity);
   store::Catalog catalog(config.storage.catalog_path);
   queue::TaskQueue queue(config.ipc.task_queue.path, QueueOptionsFromConfig(config));
-  TaskExecutor executor(config, catalog);
+  TaskExecutor executor(config, catalog, {.queue_embeddings = true});
 
   // The heartbeat thread has its own queue connection: connections are used
   // by one thread at a time.
@@ -110,7 +129,7 @@ int RunTaskWorker(const config::Config& config, const ChildIdentity& identity) {
         follow_up.sender = identity.process_id;
         follow_up.sender_type = identity.process_type;
       }
-      if (!follow_ups.empty()) queue.EnqueueBatch(follow_ups);
+      if (!follow_ups.empty()) EnqueueFollowUps(queue, follow_ups);
       if (!queue.Complete(task.id, session.worker_id(), result)) {
         spdlog::warn("{}: task {} was cancelled or taken over before it completed",
                      identity.process_id, task.id);

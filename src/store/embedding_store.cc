@@ -322,12 +322,17 @@ std::vector<EmbeddingStore::FileWithoutVectors> EmbeddingStore::FilesWithoutVect
 
 std::vector<EmbeddingStore::FileWithoutVectors> EmbeddingStore::AudioFilesWithoutVectors(
     std::string_view space, int64_t after_id, int64_t limit) {
+  return SegmentFilesWithoutVectors(space, "audio", after_id, limit);
+}
+
+std::vector<EmbeddingStore::FileWithoutVectors> EmbeddingStore::SegmentFilesWithoutVectors(
+    std::string_view space, std::string_view track, int64_t after_id, int64_t limit) {
   Statement select = db_.Prepare(
       "SELECT f.id, f.path, f.directory_id FROM files f WHERE f.id > ? AND f.status = 'indexed' "
       "AND f.analyzed_at IS NOT NULL AND EXISTS (SELECT 1 FROM segments s WHERE s.file_id = f.id "
-      "AND s.track = 'audio') AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = f.id "
+      "AND s.track = ?) AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = f.id "
       "AND e.space = ?) ORDER BY f.id LIMIT ?");
-  select.Bind(1, after_id).Bind(2, space).Bind(3, limit);
+  select.Bind(1, after_id).Bind(2, track).Bind(3, space).Bind(4, limit);
   return ReadFilesWithoutVectors(select);
 }
 

@@ -107,6 +107,12 @@ class EmbeddingStore {
   // at most `limit`.
   std::vector<FileWithoutVectors> AudioFilesWithoutVectors(std::string_view space, int64_t after_id,
                                                            int64_t limit);
+  // Analysed, indexed files with an id above `after_id` that have segments
+  // of `track` ("video" or "audio") but no vector in `space`, by id, at
+  // most `limit`.
+  std::vector<FileWithoutVectors> SegmentFilesWithoutVectors(std::string_view space,
+                                                             std::string_view track,
+                                                             int64_t after_id, int64_t limit);
   // The dimension of the vectors of `space`, or nullopt when it has none.
   std::optional<int> SpaceDimension(std::string_view space);
 

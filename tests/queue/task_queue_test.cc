@@ -606,13 +606,13 @@ TEST_F(TaskQueueTest, SchemaSurvivesReopen) {
     id = EnqueueId(queue, MakeTask("probe"));
   }
   TaskQueue reopened = Open();
-  EXPECT_EQ(store::SchemaVersion(reopened.database()), 1);
+  EXPECT_EQ(store::SchemaVersion(reopened.database()), 2);
   EXPECT_EQ(Ids(reopened.Claim("w1", kAnyType, 1)), std::vector<std::string>{id});
 }
 
 TEST(TaskStatusTest, NamesRoundTrip) {
   for (TaskStatus status : {TaskStatus::kPending, TaskStatus::kProcessing, TaskStatus::kCompleted,
-                            TaskStatus::kFailed, TaskStatus::kCancelled}) {
+                            TaskStatus::kFailed, TaskStatus::kCancelled, TaskStatus::kWaiting}) {
     EXPECT_EQ(ParseTaskStatus(ToString(status)), status);
   }
   EXPECT_EQ(ParseTaskStatus("running"), TaskStatus::kProcessing);

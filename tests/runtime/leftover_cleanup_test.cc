@@ -4,12 +4,11 @@
 #include <string>
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "config/config_loader.h"
 #include "ipc/shared_buffer.h"
+#include "queue/task_queue.h"
+#include "shared_memory_util.h"
 #include "support/temp_dir.h"
 
 namespace msearch::runtime {
@@ -25,31 +24,12 @@ void Touch(const fs::path& path) {
   std::fclose(file);
 }
 
-// Creates a shared memory block in a child that is then killed, as a
-// worker killed while it filled a block would leave it.
-std::string BlockOfKilledChild(const std::string& prefix) {
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  pid_t child = fork();
-  if (child == 0) {
-    close(fds[0]);
-    ipc::SharedBuffer block = ipc::SharedBuffer::Create(prefix, 4096);
-    std::string name = block.name() + "\n";
-    if (write(fds[1], name.data(), name.size()) < 0) _exit(2);
-    pause();
-    _exit(0);
-  }
-  close(fds[1]);
-  std::string name;
-  char c = 0;
-  while (read(fds[0], &c, 1) == 1 && c != '\n') name.push_back(c);
-  close(fds[0]);
-  kill(child, SIGKILL);
-  waitpid(child, nullptr, 0);
-  return name;
-}
+using msearch::testing::BlockOfKilledChild;
+using msearch::testing::ShmExists;
 
-bool ShmExists(const std::string& name) { return fs::exists("/dev/shm" + name); }
+queue::TaskQueue OpenQueue(const config::Config& config) {
+  return queue::TaskQueue(config.ipc.task_queue.path, queue::QueueOptions{});
+}
 
 TEST(LeftoverCleanup, RemovesUnfinishedThumbnailsAndOrphanBlocks) {
   testing::TempDir temp;
@@ -65,7 +45,9 @@ TEST(LeftoverCleanup, RemovesUnfinishedThumbnailsAndOrphanBlocks) {
   ASSERT_TRUE(ShmExists(orphan));
   ASSERT_NE(SharedBufferPrefixFor(config), SharedBufferPrefixFor(other));
 
-  LeftoverCounts counts = RemoveLeftovers(config);
+  fs::create_directories(config.ipc.task_queue.path.parent_path());
+  queue::TaskQueue queue = OpenQueue(config);
+  LeftoverCounts counts = RemoveLeftovers(config, queue);
 
   EXPECT_EQ(counts.temporary_files, 2);
   EXPECT_EQ(counts.shared_buffers, 1);
@@ -81,8 +63,116 @@ TEST(LeftoverCleanup, RemovesUnfinishedThumbnailsAndOrphanBlocks) {
 TEST(LeftoverCleanup, MissingThumbnailFolderIsFine) {
   testing::TempDir temp;
   config::Config config = config::DefaultConfig(temp.path());
-  LeftoverCounts counts = RemoveLeftovers(config);
+  fs::create_directories(config.ipc.task_queue.path.parent_path());
+  queue::TaskQueue queue = OpenQueue(config);
+  LeftoverCounts counts = RemoveLeftovers(config, queue);
   EXPECT_EQ(counts.temporary_files, 0);
+}
+
+// A block made by this (live) process, as a task worker makes one.
+std::string LiveBlock(const std::string& prefix) {
+  return ipc::SharedBuffer::Create(prefix, 4096).name();
+}
+
+queue::NewTask EmbedTaskNaming(const std::string& block, const std::string& key) {
+  queue::NewTask task;
+  task.type = "embed";
+  task.data = {{"file_id", 1}, {"modality", "video"}, {"blocks", {block}}};
+  task.dedupe_key = key;
+  return task;
+}
+
+class HandoffSweep : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = config::DefaultConfig(temp_.path());
+    fs::create_directories(config_.ipc.task_queue.path.parent_path());
+    prefix_ = SharedBufferPrefixFor(config_);
+    // Blocks of an earlier failed run of this test would be counted.
+    for (const std::string& name : msearch::testing::ShmBlocks(prefix_)) {
+      ipc::SharedBuffer::Unlink(name);
+    }
+  }
+  void TearDown() override {
+    for (const std::string& name : msearch::testing::ShmBlocks(prefix_)) {
+      ipc::SharedBuffer::Unlink(name);
+    }
+  }
+
+  testing::TempDir temp_;
+  config::Config config_;
+  std::string prefix_;
+};
+
+TEST_F(HandoffSweep, KeepsBlocksOfQueuedTasksOnly) {
+  queue::TaskQueue queue = OpenQueue(config_);
+  const std::string pending = LiveBlock(prefix_);
+  const std::string processing = LiveBlock(prefix_);
+  const std::string completed = LiveBlock(prefix_);
+  const std::string cancelled = LiveBlock(prefix_);
+  const std::string filling = LiveBlock(prefix_);  // no task names it yet
+  const std::string orphan = BlockOfKilledChild(prefix_);
+
+  queue.Enqueue(EmbedTaskNaming(processing, "a"));
+  ASSERT_EQ(queue.Claim("w1", {}, 1).size(), 1u);
+  queue.Enqueue(EmbedTaskNaming(completed, "b"));
+  std::vector<queue::ClaimedTask> claimed = queue.Claim("w1", {}, 1);
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_TRUE(queue.Complete(claimed[0].id, "w1"));
+  queue::EnqueueResult to_cancel = queue.Enqueue(EmbedTaskNaming(cancelled, "c"));
+  ASSERT_TRUE(queue.Cancel(to_cancel.task_id));
+  queue.Enqueue(EmbedTaskNaming(pending, "d"));
+
+  int removed = SweepHandoffBlocks(prefix_, queue, HandoffSweepOptionsFor(config_));
+
+  EXPECT_EQ(removed, 3);
+  EXPECT_TRUE(ShmExists(pending));
+  EXPECT_TRUE(ShmExists(processing));
+  EXPECT_TRUE(ShmExists(filling));
+  EXPECT_FALSE(ShmExists(completed));
+  EXPECT_FALSE(ShmExists(cancelled));
+  EXPECT_FALSE(ShmExists(orphan));
+}
+
+TEST_F(HandoffSweep, RemovesBlocksThatWaitedTooLong) {
+  queue::TaskQueue queue = OpenQueue(config_);
+  const std::string pending = LiveBlock(prefix_);
+  const std::string processing = LiveBlock(prefix_);
+  const std::string filling = LiveBlock(prefix_);
+  queue.Enqueue(EmbedTaskNaming(processing, "a"));
+  ASSERT_EQ(queue.Claim("w1", {}, 1).size(), 1u);
+  queue.Enqueue(EmbedTaskNaming(pending, "b"));
+
+  // Bounds below zero make every block too old, without waiting.
+  HandoffSweepOptions options = HandoffSweepOptionsFor(config_);
+  options.max_wait_seconds = -1;
+  options.producer_grace_seconds = -1;
+  EXPECT_EQ(SweepHandoffBlocks(prefix_, queue, options), 2);
+
+  EXPECT_FALSE(ShmExists(pending));
+  EXPECT_FALSE(ShmExists(filling));
+  EXPECT_TRUE(ShmExists(processing));  // its worker may be reading it
+}
+
+TEST_F(HandoffSweep, AtStartKeepsOnlyBlocksOfQueuedTasks) {
+  queue::TaskQueue queue = OpenQueue(config_);
+  const std::string queued = LiveBlock(prefix_);
+  const std::string unnamed = LiveBlock(prefix_);
+  queue.Enqueue(EmbedTaskNaming(queued, "a"));
+
+  LeftoverCounts counts = RemoveLeftovers(config_, queue);
+
+  EXPECT_EQ(counts.shared_buffers, 1);
+  EXPECT_TRUE(ShmExists(queued));
+  EXPECT_FALSE(ShmExists(unnamed));
+}
+
+TEST(LeftoverCleanup, KeepsThumbnailsBeingWritten) {
+  testing::TempDir temp;
+  Touch(temp / "ab/fresh.jpg.tmp-1");
+  EXPECT_EQ(RemoveTemporaryThumbnails(temp.path(), 60), 0);
+  EXPECT_TRUE(fs::exists(temp / "ab/fresh.jpg.tmp-1"));
+  EXPECT_EQ(RemoveTemporaryThumbnails(temp.path(), -1), 1);
 }
 
 }  // namespace

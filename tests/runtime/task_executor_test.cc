@@ -15,7 +15,10 @@
 #include "config/config_loader.h"
 #include "media/probe.h"
 #include "monitor/file_monitor.h"
+#include "runtime/frame_handoff.h"
+#include "runtime/leftover_cleanup.h"
 #include "runtime/task_types.h"
+#include "shared_memory_util.h"
 #include "store/catalog.h"
 #include "store/extraction_store.h"
 #include "support/shared_data.h"
@@ -322,6 +325,63 @@ TEST_F(TaskExecutorTest, ChangedOrMissingFileIsSkipped) {
   nlohmann::json unknown_thumbnail = Run(kTaskThumbnail, 987654, &follow_ups);
   EXPECT_EQ(unknown_thumbnail["skipped"], "file no longer catalogued");
   EXPECT_TRUE(follow_ups.empty());
+}
+
+// Installs the fixture CLIP checkpoint under `models` as `name`.
+void InstallClip(const fs::path& shared, const fs::path& models, const std::string& name) {
+  fs::create_directories(models / name);
+  for (const char* file :
+       {"config.json", "model.safetensors", "vocab.json", "merges.txt", "tokenizer_config.json",
+        "special_tokens_map.json", "preprocessor_config.json"}) {
+    fs::copy_file(shared / "fixtures/models/clip" / file, models / name / file);
+  }
+}
+
+TEST_F(TaskExecutorTest, AnalyzeQueuesEmbedTasks) {
+  MSEARCH_REQUIRE_SHARED_DIR(shared);
+  config_.media.ocr.enabled = false;
+  config_.models.image = "test-clip";
+  config_.models.audio = "";
+  auto ids = CatalogueCopies(shared / "corpus", {"video/scene_cuts_2_4_6.mp4"});
+  const int64_t id = ids.at("scene_cuts_2_4_6.mp4");
+  std::vector<queue::NewTask> follow_ups;
+  TaskExecutor executor(config_, *catalog_, {.queue_embeddings = true});
+  executor.Run(kTaskProbe, {{"file_id", id}}, &follow_ups);
+
+  follow_ups.clear();
+  nlohmann::json result = executor.Run(kTaskAnalyze, {{"file_id", id}}, &follow_ups);
+  ASSERT_EQ(follow_ups.size(), 1u) << result.dump();
+  EXPECT_EQ(follow_ups[0].type, kTaskEmbed);
+  EXPECT_EQ(follow_ups[0].data["modality"], "video");
+  ASSERT_TRUE(follow_ups[0].wait.has_value());
+  EXPECT_EQ(follow_ups[0].wait->key, "model:image");
+  EXPECT_NE(follow_ups[0].wait->reason.find("test-clip"), std::string::npos);
+  EXPECT_FALSE(follow_ups[0].data.contains("blocks"));  // nothing to reduce the frames for
+
+  InstallClip(shared, config_.models.dir, "test-clip");
+  follow_ups.clear();
+  result = executor.Run(kTaskAnalyze, {{"file_id", id}}, &follow_ups);
+  ASSERT_EQ(follow_ups.size(), 1u) << result.dump();
+  EXPECT_FALSE(follow_ups[0].wait.has_value());
+  std::vector<std::string> blocks = FrameBlocksOf(follow_ups[0].data);
+  ASSERT_FALSE(blocks.empty()) << result.dump();
+  int64_t segments = static_cast<int64_t>(
+      store::ExtractionStore(catalog_->database()).Segments(id, "video").size());
+  EXPECT_EQ(result["segments_handed_over"], segments);
+  FrameBlock block = FrameBlock::Open(blocks.front());
+  EXPECT_EQ(block.key().file_id, id);
+  EXPECT_EQ(block.key().space, "test-clip");
+  ASSERT_FALSE(block.frames().empty());
+  EXPECT_EQ(block.frames()[0].width, 224);  // reduced to the model's crop
+  EXPECT_EQ(block.frames()[0].height, 224);
+  UnlinkFrameBlocks(blocks);
+
+  // Without queue_embeddings (msearch index --once) nothing is queued for
+  // the embedding workers and no block is made.
+  follow_ups.clear();
+  Run(kTaskAnalyze, id, &follow_ups);
+  EXPECT_TRUE(follow_ups.empty());
+  EXPECT_TRUE(msearch::testing::ShmBlocks(SharedBufferPrefixFor(config_)).empty());
 }
 
 TEST_F(TaskExecutorTest, InvalidTaskFailsPermanently) {
