@@ -143,6 +143,19 @@ struct ModelsConfig {
   int inference_threads = 0;      // threads per embedding worker; 0: one per CPU core
 };
 
+// How search weighs the kinds of evidence it fuses into one score per file.
+// Each weight (0 to 1) scales the calibrated scores of hits of that
+// modality; 0 leaves the modality out.
+struct SearchConfig {
+  double image_weight = 1.0;  // still images matched by their vectors
+  double video_weight = 1.0;  // video segments matched by their frames
+  double audio_weight = 1.0;  // audio windows and fingerprint matches
+  double text_weight = 1.0;   // OCR text, names, paths and tags
+  // A text query that names sounds (music, speech, ...) multiplies the audio
+  // weight by this factor (1 to 10) before the weights are rescaled.
+  double sound_audio_factor = 2.0;
+};
+
 struct Config {
   // The file the configuration was read from, empty for built-in defaults.
   std::filesystem::path source;
@@ -157,6 +170,7 @@ struct Config {
   SupervisorConfig supervisor;
   MediaConfig media;
   ModelsConfig models;
+  SearchConfig search;
 };
 
 }  // namespace msearch::config

@@ -431,6 +431,24 @@ void ReadRest(MappingReader& root, const std::filesystem::path& base_dir, Config
   media.Finish();
 }
 
+void ReadSearch(MappingReader& root, SearchConfig* search, std::vector<std::string>* errors) {
+  MappingReader reader = root.Child("search");
+  MappingReader weights = reader.Child("weights");
+  weights.Double("image", &search->image_weight, 0, 1);
+  weights.Double("video", &search->video_weight, 0, 1);
+  weights.Double("audio", &search->audio_weight, 0, 1);
+  weights.Double("text", &search->text_weight, 0, 1);
+  weights.Finish();
+  reader.Double("sound_audio_factor", &search->sound_audio_factor, 1, 10);
+  reader.Finish();
+  if (search->image_weight + search->video_weight + search->audio_weight + search->text_weight <=
+      0) {
+    errors->push_back(
+        "invalid values for 'search.weights': every weight is 0, so no search could match; set "
+        "at least one of image, video, audio and text above 0");
+  }
+}
+
 // A model name in the configuration: a hub id ("owner/name" or "name") or a
 // store folder name. Hub ids use letters, digits, '-', '_' and '.'.
 bool IsModelReference(const std::string& name) {
@@ -568,6 +586,7 @@ Config ParseConfig(const std::string& yaml_text, const std::filesystem::path& so
   ReadIpc(ipc, base_dir, &config.ipc);
   ReadRest(reader, base_dir, &config, &errors);
   ReadModels(reader, base_dir, &config, &errors);
+  ReadSearch(reader, &config.search, &errors);
   reader.Finish();
 
   if (!errors.empty()) {

@@ -109,6 +109,13 @@ class IndexManager {
   SyncCounts RefreshFile(int64_t file_id);
   // Compares every space with the catalog and applies the differences.
   SyncCounts CatchUp();
+  // Adds the vectors stored since the last catch-up: rows with an id above
+  // the highest one seen. Costs one indexed query when nothing is new, so
+  // searches call it first to see vectors stored a moment ago. It sees
+  // neither deletions nor a reused id, which CatchUp handles. Returns at
+  // once, adding nothing, while another thread is reading the catalog for
+  // the manager.
+  SyncCounts CatchUpRecent();
   // Runs the rebuilds the indexes call for (VectorIndex::Maintain).
   void Maintain();
   // Saves every space with unsaved changes. Throws Error when a save fails;
@@ -164,6 +171,10 @@ class IndexManager {
   mutable std::mutex catalog_mutex_;  // guards the catalog connection
   std::unique_ptr<store::Database> catalog_;
   std::unique_ptr<store::EmbeddingStore> embeddings_;
+  // Every catalog row with an id up to this was present at a catch-up, so
+  // CatchUpRecent reads only the rows above it.
+  std::atomic<int64_t> high_water_{0};
+  std::mutex recent_mutex_;  // one CatchUpRecent at a time
 
   // Guards spaces_ and each Space's index pointer. Spaces are never
   // removed, so a Space& stays valid after the lock is released.

@@ -1,6 +1,7 @@
 // The parts of IndexManager that bring indexes in line with the catalog.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
@@ -25,13 +26,29 @@ bool SameRow(const store::EmbeddingKey& a, const store::EmbeddingKey& b) {
   return a.id == b.id && a.file_id == b.file_id && a.created_at == b.created_at;
 }
 
+int64_t MaxEmbeddingId(store::Database& catalog) {
+  store::Statement select = catalog.Prepare("SELECT coalesce(max(id), 0) FROM embeddings");
+  return select.Step() ? select.ColumnInt(0) : 0;
+}
+
+// Raises `high_water` to `id` unless it is already higher.
+void RaiseHighWater(std::atomic<int64_t>& high_water, int64_t id) {
+  int64_t seen = high_water.load();
+  while (id > seen && !high_water.compare_exchange_weak(seen, id)) {
+  }
+}
+
 }  // namespace
 
 SyncCounts IndexManager::CatchUp() {
   if (!opened_) throw Error("open the vector index manager before catching up");
   std::vector<store::SpaceInfo> infos;
+  int64_t newest = 0;
   {
     std::lock_guard lock(catalog_mutex_);
+    // Rows stored after this read get higher ids, so every id up to
+    // `newest` is covered by the comparison below.
+    newest = MaxEmbeddingId(*catalog_);
     infos = embeddings_->ListSpaces();
   }
   SyncCounts total;
@@ -49,11 +66,66 @@ SyncCounts IndexManager::CatchUp() {
     store::SpaceInfo empty{space->name, 0, 0};
     total += CatchUpSpace(*space, empty);
   }
+  RaiseHighWater(high_water_, newest);
   if (total.added > 0 || total.removed > 0) {
     spdlog::info("vector indexes caught up with the catalog: {} vectors added, {} removed",
                  total.added, total.removed);
   }
   return total;
+}
+
+SyncCounts IndexManager::CatchUpRecent() {
+  if (!opened_) return {};
+  std::unique_lock recent_lock(recent_mutex_, std::try_to_lock);
+  if (!recent_lock.owns_lock()) return {};
+  const int64_t after = high_water_.load();
+  int64_t newest = 0;
+  std::vector<std::pair<std::string, size_t>> spaces;  // with new rows, and their dimension
+  {
+    std::unique_lock catalog_lock(catalog_mutex_, std::try_to_lock);
+    if (!catalog_lock.owns_lock()) return {};
+    newest = MaxEmbeddingId(*catalog_);
+    if (newest <= after) return {};
+    store::Statement select = catalog_->Prepare(
+        "SELECT space, min(dimension) FROM embeddings WHERE id > ? GROUP BY space");
+    select.Bind(1, after);
+    while (select.Step()) {
+      int64_t dimension = select.ColumnInt(1);
+      if (dimension > 0) spaces.emplace_back(select.ColumnText(0), static_cast<size_t>(dimension));
+    }
+  }
+
+  SyncCounts counts;
+  for (const auto& [name, dimension] : spaces) {
+    Space& space = FindOrAddSpace(name, dimension, 0);
+    std::lock_guard lock(space.write_mutex);
+    size_t added = 0;
+    int64_t cursor = after;
+    while (cursor < newest) {
+      std::vector<store::EmbeddingRecord> chunk;
+      {
+        std::lock_guard catalog_lock(catalog_mutex_);
+        chunk = embeddings_->ReadVectors(name, cursor, options_.read_chunk);
+      }
+      if (chunk.empty()) break;
+      cursor = chunk.back().id;
+      // A concurrent CatchUp may have added some of them already.
+      std::erase_if(chunk, [&space](const store::EmbeddingRecord& record) {
+        auto key = std::lower_bound(
+            space.keys.begin(), space.keys.end(), record.id,
+            [](const store::EmbeddingKey& entry, int64_t id) { return entry.id < id; });
+        return key != space.keys.end() && key->id == record.id;
+      });
+      added += ApplyRecords(space, std::move(chunk));
+    }
+    if (added > 0) space.unsaved_changes = true;
+    counts.added += added;
+  }
+  RaiseHighWater(high_water_, newest);
+  if (counts.added > 0) {
+    spdlog::debug("vector indexes took {} new vectors from the catalog", counts.added);
+  }
+  return counts;
 }
 
 SyncCounts IndexManager::CatchUpSpace(Space& space, const store::SpaceInfo& info) {

@@ -84,6 +84,10 @@ bool ConstantTimeEquals(std::string_view given, std::string_view expected) {
   return difference == 0;
 }
 
+bool HasValidToken(const httplib::Request& request, const config::ApiConfig& config) {
+  return config.token.empty() || !CheckToken(request, config).has_value();
+}
+
 std::optional<ApiError> CheckAccess(const httplib::Request& request,
                                     const config::ApiConfig& config) {
   if (request.path == "/health") return std::nullopt;

@@ -14,8 +14,12 @@ namespace msearch::server {
 // client cannot find the token byte by byte from response times.
 bool ConstantTimeEquals(std::string_view given, std::string_view expected);
 
+// True when api.token is empty or the request carries it as a bearer token.
+bool HasValidToken(const httplib::Request& request, const config::ApiConfig& config);
+
 // Decides whether `request` may reach its route; returns the rejection
-// otherwise. /health is always allowed.
+// otherwise. /health is always allowed, and reports only its status to a
+// client without the token.
 //
 // With api.token set, the request must carry "Authorization: Bearer <token>"
 // (401 otherwise). Without a token the server trusts local clients, so it

@@ -11,6 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "queue/task.h"
+
+namespace msearch::search {
+class SearchService;
+}  // namespace msearch::search
 
 namespace msearch::server {
 
@@ -31,6 +36,29 @@ struct ServerHooks {
   std::function<void(const std::vector<std::string>& task_types)> work_queued;
   // Rescan one watched directory, or all of them for nullopt.
   std::function<void(std::optional<int64_t> directory_id)> rescan_requested;
+  // Builds the probe task of a catalogued file (the same task the file
+  // monitor queues), for POST /api/v1/index/add. Without it, that route
+  // requests a rescan instead.
+  std::function<queue::NewTask(int64_t file_id, const std::string& path, int64_t directory_id)>
+      make_probe_task;
+  // Files left the catalog (DELETE /api/v1/index/remove, a directory removed
+  // with its data): drop their vectors from the search index.
+  std::function<void(const std::vector<int64_t>& file_ids)> files_removed;
+  // The state of the vector indexes, for GET /api/v1/vector/stats: a JSON
+  // array with one object per embedding space.
+  std::function<nlohmann::json()> index_status;
+  // Store names of the models loaded in this process to encode queries.
+  std::function<std::vector<std::string>()> query_models_loaded;
+};
+
+// Timing and limits of the server-sent event streams of GET /api/v1/events.
+struct EventStreamOptions {
+  double poll_seconds = 1.0;        // how often the server looks for changes
+  double keepalive_seconds = 15.0;  // a comment line is sent after this much silence
+  // Streams open at once; more get 503. 0: api.threads. Streams run on their
+  // own threads on top of api.threads, so they never take the threads that
+  // serve other requests.
+  size_t max_streams = 0;
 };
 
 struct ServerContext;
@@ -65,10 +93,26 @@ class ApiServer {
   // The bound port, valid after Start.
   int port() const { return port_; }
 
+  // Sets the event stream options; call before Start.
+  void SetEventStreamOptions(const EventStreamOptions& options);
+
+  // Sends an event to every open stream of GET /api/v1/events. Thread-safe.
+  void Publish(const std::string& type, nlohmann::json data);
+
+  // Replaces the service the search routes run queries with. The default
+  // one matches names, paths, tags, recognised text and fingerprints only.
+  // Call before Start.
+  void SetSearchService(std::shared_ptr<search::SearchService> service);
+
+  // Every route the server serves, as "METHOD pattern", in registration order.
+  std::vector<std::string> RouteList() const;
+
  private:
   std::unique_ptr<ServerContext> context_;
   std::thread listener_;
   int port_ = 0;
+  // The listening socket, recorded while cpp-httplib creates it.
+  int listen_socket_ = -1;
 };
 
 }  // namespace msearch::server

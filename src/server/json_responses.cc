@@ -47,6 +47,10 @@ nlohmann::json ThumbnailUrl(const store::FileRecord& file) {
   return "/api/v1/files/thumbnail?path=" + EncodeQueryValue(file.path);
 }
 
+nlohmann::json PreviewUrl(const store::FileRecord& file) {
+  return "/api/v1/files/" + EncodeQueryValue(file.uuid) + "/media";
+}
+
 nlohmann::json FileInfoJson(const store::FileRecord& file) {
   double modified_seconds = static_cast<double>(file.mtime_ns) / 1e9;
   return {
@@ -61,11 +65,33 @@ nlohmann::json FileInfoJson(const store::FileRecord& file) {
       {"indexed", file.status == "indexed"},
       {"indexed_at", IsoOrNull(file.indexed_at)},
       {"has_thumbnail", file.thumbnail_path.has_value()},
-      {"has_preview", false},
+      {"has_preview", true},
       {"thumbnail_url", ThumbnailUrl(file)},
+      {"preview_url", PreviewUrl(file)},
       {"status", file.status},
       {"error", file.error ? nlohmann::json(*file.error) : nlohmann::json(nullptr)},
       {"directory_id", file.directory_id},
+  };
+}
+
+nlohmann::json DirectoryJson(const store::DirectoryRecord& directory) {
+  return {
+      {"id", directory.id},
+      {"path", directory.path},
+      {"recursive", directory.recursive},
+      {"state", directory.state},
+      {"error", directory.error ? nlohmann::json(*directory.error) : nlohmann::json(nullptr)},
+      {"from_config", directory.from_config},
+      {"detached", directory.detached},
+      {"added_at", FormatIso8601(directory.added_at)},
+      {"last_scan_at", IsoOrNull(directory.last_scan_at)},
+  };
+}
+
+nlohmann::json FileCountsJson(const store::CatalogCounts& counts) {
+  return {
+      {"total", counts.total},           {"indexed", counts.indexed}, {"pending", counts.pending},
+      {"processing", counts.processing}, {"failed", counts.failed},   {"by_type", counts.by_kind},
   };
 }
 
@@ -111,7 +137,7 @@ nlohmann::json TextHitJson(const store::TextHit& hit, const std::optional<store:
       {"match", "metadata"},
       {"matched_fields", hit.matched_fields},
       {"thumbnail_path", ThumbnailUrl(file)},
-      {"preview_path", nullptr},
+      {"preview_path", PreviewUrl(file)},
       {"metadata", MetadataJson(file, info)},
       {"timestamp_info", nullptr},
   };

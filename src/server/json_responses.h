@@ -29,16 +29,27 @@ nlohmann::json TaskInfoJson(const queue::TaskRecord& task);
 // or null when the catalog records no thumbnail for it.
 nlohmann::json ThumbnailUrl(const store::FileRecord& file);
 
+// The URL that serves a file's media, with Range support, through GET
+// /api/v1/files/{file_uuid}/media.
+nlohmann::json PreviewUrl(const store::FileRecord& file);
+
 // FileInfo: file_uuid, file_path, file_name, file_type (image, video or
 // audio), file_size (bytes), created_at (first catalogued), modified_at (file
-// mtime), indexed, has_thumbnail, has_preview, plus status, error and
-// thumbnail_url.
+// mtime), indexed, has_thumbnail, has_preview (true: the media itself is the
+// preview), plus status, error, thumbnail_url and preview_url.
 nlohmann::json FileInfoJson(const store::FileRecord& file);
 
 // The metadata object of a file: size and, once probed, format, width,
 // height, duration and the other probe facts, tags and EXIF fields.
 nlohmann::json MetadataJson(const store::FileRecord& file,
                             const std::optional<store::MediaInfo>& info);
+
+// A watched directory: id, path, recursive, state (initializing, monitoring,
+// paused, error), error, from_config, detached, added_at, last_scan_at.
+nlohmann::json DirectoryJson(const store::DirectoryRecord& directory);
+
+// File counts: total, indexed, pending, processing, failed and by_type.
+nlohmann::json FileCountsJson(const store::CatalogCounts& counts);
 
 // One SearchResponse item for a name, path or tag match.
 nlohmann::json TextHitJson(const store::TextHit& hit, const std::optional<store::MediaInfo>& info);

@@ -214,6 +214,36 @@ std::optional<std::string> JsonOptionalChoice(const nlohmann::json& body, const 
   return it->get<std::string>();
 }
 
+std::vector<std::string> JsonStringList(const nlohmann::json& body, const std::string& name,
+                                        size_t min_items, size_t max_items) {
+  std::string expected = fmt::format("a list of {} to {} non-empty strings", min_items, max_items);
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) {
+    throw BadRequest(fmt::format("missing required field '{}': expected {}", name, expected),
+                     {{"parameter", name}, {"expected", expected}});
+  }
+  if (!it->is_array() || it->size() < min_items || it->size() > max_items) {
+    throw InvalidJsonValue(name, *it, expected);
+  }
+  std::vector<std::string> values;
+  values.reserve(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    const nlohmann::json& item = (*it)[i];
+    if (!item.is_string() || item.get_ref<const std::string&>().empty()) {
+      throw InvalidJsonValue(fmt::format("{}[{}]", name, i), item, "a non-empty string");
+    }
+    values.push_back(item.get<std::string>());
+  }
+  return values;
+}
+
+bool JsonBool(const nlohmann::json& body, const std::string& name, bool default_value) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return default_value;
+  if (!it->is_boolean()) throw InvalidJsonValue(name, *it, "true or false");
+  return it->get<bool>();
+}
+
 size_t CountCodePoints(std::string_view text) {
   return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;

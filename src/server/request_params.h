@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -55,6 +56,12 @@ std::optional<double> JsonOptionalNumber(const nlohmann::json& body, const std::
 // A string field that must be one of `allowed`, or nullopt when absent or null.
 std::optional<std::string> JsonOptionalChoice(const nlohmann::json& body, const std::string& name,
                                               std::span<const std::string_view> allowed);
+
+// A required list of `min_items` to `max_items` non-empty strings.
+std::vector<std::string> JsonStringList(const nlohmann::json& body, const std::string& name,
+                                        size_t min_items, size_t max_items);
+// A boolean field; `default_value` when absent or null.
+bool JsonBool(const nlohmann::json& body, const std::string& name, bool default_value);
 
 // Counts the Unicode code points of UTF-8 `text` by skipping continuation bytes.
 size_t CountCodePoints(std::string_view text);

@@ -16,7 +16,8 @@ constexpr int64_t kDefaultTaskLimit = 100;
 constexpr int64_t kMaxTaskLimit = 1000;
 // Task ids are UUIDs; anything much longer cannot exist.
 constexpr size_t kMaxTaskIdBytes = 128;
-constexpr std::string_view kTaskStatusNames = "pending, running, completed, failed, cancelled";
+constexpr std::string_view kTaskStatusNames =
+    "pending, running, completed, failed, cancelled, waiting";
 
 queue::TaskRecord RequireTask(queue::TaskQueue& queue, const std::string& task_id) {
   std::optional<queue::TaskRecord> task;
@@ -243,7 +244,7 @@ void HandleSetPriority(ServerContext& context, const httplib::Request& request,
 }  // namespace
 
 void RegisterTaskRoutes(ServerContext& context) {
-  httplib::Server& http = context.http;
+  RouteRecordingServer& http = context.http;
   http.Get("/api/v1/tasks", Route(context, [&context](const auto& request, auto& response) {
              HandleListTasks(context, request, response);
            }));

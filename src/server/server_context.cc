@@ -4,7 +4,9 @@
 
 #include "common/clock.h"
 #include "common/logging.h"
+#include "server/event_poller.h"
 #include "server/http_response.h"
+#include "server/request_limits.h"
 #include "store/sqlite.h"
 
 #ifndef MSEARCH_VERSION
@@ -41,7 +43,12 @@ ServerContext::ServerContext(const config::Config& server_config, ServerHooks se
       databases(config.storage.catalog_path, config.ipc.task_queue.path,
                 QueueOptionsFromConfig(config.ipc.task_queue)),
       logger(OpenFileLogger("api", "api_server.log")),
-      started_at(MonotonicSeconds()) {}
+      started_at(MonotonicSeconds()),
+      uploads(config.storage.data_dir / "uploads", kMaxUploadBytes),
+      events(1),
+      event_poller(std::make_unique<EventPoller>(*this)) {}
+
+ServerContext::~ServerContext() = default;
 
 double ServerContext::Uptime() const { return MonotonicSeconds() - started_at; }
 

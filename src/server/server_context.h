@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -11,15 +12,25 @@
 #include "config/config.h"
 #include "server/api_server.h"
 #include "server/database_pool.h"
+#include "server/event_bus.h"
+#include "server/route_recording_server.h"
+#include "server/upload_area.h"
+
+namespace msearch::search {
+class SearchService;
+}  // namespace msearch::search
 
 namespace msearch::server {
 
 // The version reported by /health and /system/info.
 std::string_view ServerVersion();
 
+class EventPoller;
+
 // State shared by the route handlers of one ApiServer.
 struct ServerContext {
   ServerContext(const config::Config& server_config, ServerHooks server_hooks);
+  ~ServerContext();
 
   // Seconds since the server was constructed.
   double Uptime() const;
@@ -29,7 +40,17 @@ struct ServerContext {
   DatabasePool databases;
   std::shared_ptr<spdlog::logger> logger;
   const double started_at;  // MonotonicSeconds()
-  httplib::Server http;
+  RouteRecordingServer http;
+  // Uploaded files under <data_dir>/uploads.
+  UploadArea uploads;
+  // Server-sent events: streams wait here, the poller and routes publish.
+  EventBus events;
+  EventStreamOptions event_options;
+  std::unique_ptr<EventPoller> event_poller;
+  // Serialises edits of the configuration file through the API.
+  std::mutex config_file_mutex;
+  // Runs the queries of the search routes; never null.
+  std::shared_ptr<search::SearchService> search;
 };
 
 // Wraps a route handler so that an ApiError becomes its ErrorResponse and a
@@ -46,5 +67,10 @@ void RegisterSearchRoutes(ServerContext& context);
 void RegisterFileRoutes(ServerContext& context);
 void RegisterIndexRoutes(ServerContext& context);
 void RegisterTaskRoutes(ServerContext& context);
+void RegisterDirectoryRoutes(ServerContext& context);
+void RegisterEventRoutes(ServerContext& context);
+void RegisterModelRoutes(ServerContext& context);
+void RegisterConfigRoutes(ServerContext& context);
+void RegisterOpenApiRoute(ServerContext& context);
 
 }  // namespace msearch::server

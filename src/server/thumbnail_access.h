@@ -18,6 +18,19 @@ std::filesystem::path ResolveThumbnail(store::Catalog& catalog,
                                        const std::filesystem::path& thumbnail_dir,
                                        const std::string& file_path);
 
+// Resolves a thumbnail path recorded in the catalog (a file's or a
+// segment's) with the same rules as ResolveThumbnail. `owner` names what the
+// thumbnail belongs to in error messages, e.g. "segment 3 of 'a.mp4'".
+// Throws ApiError 404 when the file is missing and 403 when it lies outside
+// `thumbnail_dir`.
+std::filesystem::path ResolveRecordedThumbnail(const std::filesystem::path& thumbnail_dir,
+                                               const std::string& recorded_path,
+                                               const std::string& owner);
+
+// Reads a whole thumbnail file. Throws ApiError 404 naming `owner` when it
+// cannot be read.
+std::string ReadThumbnailFile(const std::filesystem::path& thumbnail, const std::string& owner);
+
 // The image media type for a thumbnail file name; image/jpeg by default.
 std::string ThumbnailContentType(const std::filesystem::path& thumbnail);
 

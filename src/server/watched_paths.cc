@@ -26,6 +26,13 @@ bool IsInsideFolder(const std::filesystem::path& path, const std::filesystem::pa
   return folder_end == normal_folder.end() && path_end != path.end();
 }
 
+std::vector<store::DirectoryRecord> WatchedDirectories(store::Catalog& catalog) {
+  std::vector<store::DirectoryRecord> directories = catalog.ListDirectories();
+  std::erase_if(directories,
+                [](const store::DirectoryRecord& directory) { return directory.detached; });
+  return directories;
+}
+
 std::optional<store::DirectoryRecord> FindWatchedDirectory(
     const std::vector<store::DirectoryRecord>& directories, const std::filesystem::path& path) {
   std::filesystem::path lexical = path.lexically_normal();

@@ -12,6 +12,10 @@ namespace msearch::server {
 // path components of the two paths as given.
 bool IsInsideFolder(const std::filesystem::path& path, const std::filesystem::path& folder);
 
+// The directories of the catalog that are watched: all but the detached
+// ones, paused directories included.
+std::vector<store::DirectoryRecord> WatchedDirectories(store::Catalog& catalog);
+
 // The watched directory that contains `path`, or nullopt. A recursive
 // directory contains everything below it, a non-recursive one only its direct
 // children. Both the path as given (after removing "." and "..") and, when it

@@ -52,11 +52,12 @@ DirectoryRecord ReadDirectory(const Statement& row) {
   directory.from_config = row.ColumnInt(5) != 0;
   directory.added_at = row.ColumnDouble(6);
   directory.last_scan_at = row.ColumnOptionalDouble(7);
+  directory.detached = row.ColumnInt(8) != 0;
   return directory;
 }
 
 constexpr std::string_view kDirectoryColumns =
-    "id, path, recursive, state, error, from_config, added_at, last_scan_at";
+    "id, path, recursive, state, error, from_config, added_at, last_scan_at, detached";
 
 std::string LowerExtension(const std::filesystem::path& path) {
   std::string extension = path.extension().string();
@@ -123,7 +124,8 @@ DirectoryRecord Catalog::AddDirectory(const std::filesystem::path& path, bool re
                                       bool from_config) {
   Statement insert = db_.Prepare(
       "INSERT INTO directories(path, recursive, from_config, added_at) VALUES (?, ?, ?, ?) "
-      "ON CONFLICT(path) DO UPDATE SET recursive = excluded.recursive");
+      "ON CONFLICT(path) DO UPDATE SET recursive = excluded.recursive, "
+      "state = CASE WHEN detached = 1 THEN 'initializing' ELSE state END, detached = 0");
   insert.Bind(1, path.string()).Bind(2, recursive ? 1 : 0).Bind(3, from_config ? 1 : 0);
   insert.Bind(4, NowSeconds()).Run();
   return *FindDirectoryByPath(path);
@@ -157,6 +159,13 @@ void Catalog::SetDirectoryState(int64_t id, std::string_view state,
                                 const std::optional<std::string>& error) {
   Statement update = db_.Prepare("UPDATE directories SET state = ?, error = ? WHERE id = ?");
   update.Bind(1, state).Bind(2, error).Bind(3, id).Run();
+}
+
+bool Catalog::DetachDirectory(int64_t id) {
+  Statement update =
+      db_.Prepare("UPDATE directories SET state = 'paused', detached = 1 WHERE id = ?");
+  update.Bind(1, id).Run();
+  return db_.Changes() > 0;
 }
 
 void Catalog::MarkDirectoryScanned(int64_t id) {
@@ -414,6 +423,15 @@ std::vector<FileRecord> Catalog::ListFiles(const FileFilter& filter) {
                                             kFileColumns, clause.sql));
   int next = clause.Bind(query);
   query.Bind(next, filter.limit).Bind(next + 1, filter.offset);
+  std::vector<FileRecord> files;
+  while (query.Step()) files.push_back(ReadFile(query));
+  return files;
+}
+
+std::vector<FileRecord> Catalog::FilesUpdatedSince(double updated_after, int64_t limit) {
+  Statement query = db_.Prepare(fmt::format(
+      "SELECT {} FROM files WHERE updated_at > ? ORDER BY updated_at, id LIMIT ?", kFileColumns));
+  query.Bind(1, updated_after).Bind(2, limit);
   std::vector<FileRecord> files;
   while (query.Step()) files.push_back(ReadFile(query));
   return files;

@@ -23,6 +23,8 @@ struct DirectoryRecord {
   bool from_config = false;
   double added_at = 0;
   std::optional<double> last_scan_at;
+  // No longer watched (state "paused"); its files stay catalogued.
+  bool detached = false;
 };
 
 // One file on disk as the scanner saw it.
@@ -107,7 +109,8 @@ class Catalog {
   explicit Catalog(const std::filesystem::path& path);
 
   // Directories. AddDirectory returns the existing entry when `path` is
-  // already watched.
+  // already watched, and attaches a detached entry again (state
+  // "initializing").
   DirectoryRecord AddDirectory(const std::filesystem::path& path, bool recursive, bool from_config);
   std::vector<DirectoryRecord> ListDirectories();
   std::optional<DirectoryRecord> FindDirectory(int64_t id);
@@ -117,6 +120,9 @@ class Catalog {
   void MarkDirectoryScanned(int64_t id);
   // Removes the directory and, through the foreign key, its files.
   bool RemoveDirectory(int64_t id);
+  // Stops watching the directory (state "paused", detached) and keeps its
+  // files. Returns false when there is no such directory.
+  bool DetachDirectory(int64_t id);
 
   // Records one observation. Change detection compares size, mtime and
   // inode. A new path whose (device, inode, size, mtime) matches an entry
@@ -141,6 +147,9 @@ class Catalog {
   // Entries of one directory, ordered by path, for comparing with a scan.
   std::vector<FileRecord> FilesInDirectory(int64_t directory_id);
   std::vector<FileRecord> ListFiles(const FileFilter& filter);
+  // Files whose entry changed (status, path or content) after `updated_after`
+  // (Unix seconds), oldest change first, at most `limit`.
+  std::vector<FileRecord> FilesUpdatedSince(double updated_after, int64_t limit);
   int64_t CountFiles(const FileFilter& filter);
   CatalogCounts Counts(std::optional<int64_t> directory_id = std::nullopt);
 

@@ -153,7 +153,16 @@ CREATE TABLE fingerprints (
 );
 )sql";
 
-constexpr std::array kMigrations = {Migration{1, kVersion1}, Migration{2, kVersion2}};
+// Version 3: a detached directory is no longer watched, but its files stay
+// in the catalog, and in search results, until they are removed. The index
+// on files.updated_at serves the REST API's feed of file changes.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE directories ADD COLUMN detached INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX files_updated_at ON files(updated_at);
+)sql";
+
+constexpr std::array kMigrations = {Migration{1, kVersion1}, Migration{2, kVersion2},
+                                    Migration{3, kVersion3}};
 
 }  // namespace
 

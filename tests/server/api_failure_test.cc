@@ -125,6 +125,11 @@ TEST_F(NoHooksTest, RoutesWorkWithoutHooks) {
 
   json pool = JsonBody(client.Get("/api/v1/tasks/thread-pool/status"));
   EXPECT_EQ(pool["thread_pool"]["worker_processes"], 0);
+
+  json info = JsonBody(client.Get("/api/v1/system/info"));
+  EXPECT_EQ(info["vector_store_status"], "not configured");
+  json vectors = JsonBody(client.Get("/api/v1/vector/stats"));
+  EXPECT_EQ(vectors["total_vectors"], 0);
 }
 
 class ThrowingHooksTest : public ServerTest {

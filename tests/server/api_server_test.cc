@@ -46,7 +46,7 @@ TEST_F(ServerTest, SearchByNameReturnsFile) {
   ASSERT_TRUE(item["thumbnail_path"].is_string());
   EXPECT_EQ(item["thumbnail_path"].get<std::string>().rfind("/api/v1/files/thumbnail?path=", 0),
             0u);
-  EXPECT_TRUE(item["preview_path"].is_null());
+  EXPECT_EQ(item["preview_path"], "/api/v1/files/" + photo_.uuid + "/media");
   EXPECT_TRUE(item["timestamp_info"].is_null());
   ASSERT_TRUE(item["metadata"].is_object());
   EXPECT_EQ(item["metadata"]["width"], 640);
@@ -166,7 +166,8 @@ TEST_F(ServerTest, SearchRejectsInvalidInput) {
       R"({"query": "a", "top_k": )" + std::string(100000, '[') + std::string(100000, ']') + "}";
   ExpectError(client.Post("/api/v1/search/text", deep_top_k, "application/json"), 400,
               "deep nesting in a known field");
-  std::string shallow = R"({"query": "a", "x": )" + std::string(60, '[') + std::string(60, ']') + "}";
+  std::string shallow =
+      R"({"query": "a", "x": )" + std::string(60, '[') + std::string(60, ']') + "}";
   auto nested = client.Post("/api/v1/search/text", shallow, "application/json");
   ASSERT_TRUE(nested);
   EXPECT_EQ(nested->status, 200) << "unknown fields within the depth limit are ignored";
@@ -217,7 +218,9 @@ TEST_F(ServerTest, ListFilesReturnsFileInfo) {
     ExpectIso8601(file["modified_at"], "modified_at");
     EXPECT_TRUE(file["indexed"].is_boolean());
     EXPECT_TRUE(file["has_thumbnail"].is_boolean());
-    EXPECT_EQ(file["has_preview"], false);
+    EXPECT_EQ(file["has_preview"], true);
+    EXPECT_EQ(file["preview_url"],
+              "/api/v1/files/" + file["file_uuid"].get<std::string>() + "/media");
     EXPECT_TRUE(file["status"].is_string());
     EXPECT_TRUE(file.contains("error"));
   }
@@ -361,7 +364,7 @@ TEST_F(ServerTest, SystemInfoFields) {
   EXPECT_TRUE(body["uptime"].is_number());
   EXPECT_EQ(body["models"], json::array());
   EXPECT_EQ(body["database_status"], "connected");
-  EXPECT_EQ(body["vector_store_status"], "not configured");
+  EXPECT_EQ(body["vector_store_status"], "ready");
 }
 
 TEST_F(ServerTest, SystemStatsFields) {

@@ -322,10 +322,20 @@ TEST_F(ServerTest, AddDirectory) {
   EXPECT_FALSE(stored->from_config);
 
   json again = JsonBody(
-      client.Post("/api/v1/index/directory", httplib::Params{{"directory", folder.string()}}));
+      client.Post("/api/v1/index/directory",
+                  httplib::Params{{"directory", folder.string()}, {"recursive", "false"}}));
   EXPECT_EQ(again["data"]["created"], false);
+  {
+    std::lock_guard lock(hooks_->mutex);
+    EXPECT_EQ(hooks_->directories_changed, 1) << "nothing changed, so the monitor is not told";
+  }
+
+  json recursive = JsonBody(
+      client.Post("/api/v1/index/directory", httplib::Params{{"directory", folder.string()}}));
+  EXPECT_EQ(recursive["data"]["created"], false);
+  EXPECT_EQ(recursive["data"]["directory"]["recursive"], true);
   std::lock_guard lock(hooks_->mutex);
-  EXPECT_EQ(hooks_->directories_changed, 1);
+  EXPECT_EQ(hooks_->directories_changed, 2) << "the monitor must rescan with subfolders";
 }
 
 TEST_F(ServerTest, AddDirectoryRejectsInvalidPaths) {

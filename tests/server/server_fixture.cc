@@ -75,6 +75,29 @@ ServerHooks MakeHooks(const std::shared_ptr<HookRecord>& record) {
     std::lock_guard lock(record->mutex);
     record->rescans.push_back(directory_id);
   };
+  // The same task the runtime's MakeProbeTask builds.
+  hooks.make_probe_task = [](int64_t file_id, const std::string& path, int64_t directory_id) {
+    queue::NewTask task;
+    task.type = "probe";
+    task.data = {{"file_id", file_id}};
+    task.dedupe_key = "probe:" + std::to_string(file_id);
+    task.scope = "dir:" + std::to_string(directory_id);
+    task.sender = "api";
+    task.file_path = path;
+    return task;
+  };
+  hooks.files_removed = [record](const std::vector<int64_t>& file_ids) {
+    std::lock_guard lock(record->mutex);
+    record->files_removed.push_back(file_ids);
+  };
+  hooks.index_status = [record] {
+    std::lock_guard lock(record->mutex);
+    return record->index_status;
+  };
+  hooks.query_models_loaded = [record] {
+    std::lock_guard lock(record->mutex);
+    return record->query_models_loaded;
+  };
   return hooks;
 }
 
@@ -98,6 +121,7 @@ void ServerTest::PrepareData() {
   config_.api.host = "127.0.0.1";
   config_.api.port = 0;
   config_.api.threads = 2;
+  config_.processes.file_monitor.supported_extensions = {".jpg", ".mp4", ".mp3", ".wav"};
   hooks_->processes = nlohmann::json::array({
       {{"id", "main"},
        {"type", "main"},
@@ -195,6 +219,7 @@ void ServerTest::PrepareData() {
 
 void ServerTest::StartServer() {
   server_ = std::make_unique<ApiServer>(config_, MakeHooks(hooks_));
+  server_->SetEventStreamOptions(event_options_);
   server_->Start();
   ASSERT_GT(server_->port(), 0);
 }

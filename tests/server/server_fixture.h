@@ -26,7 +26,10 @@ struct HookRecord {
   int directories_changed = 0;
   std::vector<std::vector<std::string>> work_queued;
   std::vector<std::optional<int64_t>> rescans;
+  std::vector<std::vector<int64_t>> files_removed;
   nlohmann::json processes = nlohmann::json::array();
+  nlohmann::json index_status = nlohmann::json::array();
+  std::vector<std::string> query_models_loaded;
 };
 
 struct CataloguedFile {
@@ -59,6 +62,7 @@ class ServerTest : public ::testing::Test {
 
   testing::TempDir temp_;
   config::Config config_;
+  EventStreamOptions event_options_;
   std::shared_ptr<HookRecord> hooks_ = std::make_shared<HookRecord>();
   std::unique_ptr<ApiServer> server_;
 
