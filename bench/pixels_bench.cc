@@ -12,10 +12,21 @@
 // validation and a 320-pixel JPEG thumbnail in one decode), plus the
 // perceptual hash of the same photo at 224 pixels.
 //
-// Usage: pixels_bench [--runs R] [--images N] [--short-side S] [--corpus PATH]
+// Last, it runs the probe and thumbnail as the task workers do: --workers
+// processes (2 by default, as many as the default configuration's task
+// workers), each over its own --images copies of the 12-megapixel JPEG. The
+// processes start, initialise libvips and wait. The clock runs from the
+// moment all of them are released until the last one exits, so their start
+// is not counted.
+//
+// Usage: pixels_bench [--runs R] [--images N] [--short-side S] [--workers W]
+//                     [--corpus PATH]
 
+#include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -31,6 +42,7 @@
 #include "media/probe_and_thumbnail.h"
 #include "support/bench_paths.h"
 #include "support/bench_stats.h"
+#include "support/child_process.h"
 #include "support/corpus_files.h"
 #include "support/machine_info.h"
 
@@ -41,7 +53,10 @@ struct Settings {
   int runs = 5;
   int images = 20;
   int short_side = 224;
+  int workers = 2;
   std::filesystem::path corpus = DefaultCorpusDir();
+  // Set only in a worker process started by this bench.
+  std::filesystem::path worker_folder;
 };
 
 double CpuSeconds() {
@@ -88,6 +103,67 @@ Rates ThumbnailRates(const std::filesystem::path& path, const std::filesystem::p
           settings.images / (CpuSeconds() - cpu_start)};
 }
 
+bool WaitForFile(const std::filesystem::path& path, double timeout_seconds) {
+  double deadline = MonotonicSeconds() + timeout_seconds;
+  while (!std::filesystem::exists(path)) {
+    if (MonotonicSeconds() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+// The worker process: waits for `folder`/go, then makes the thumbnail of
+// every .jpg in `folder`. Returns the exit status.
+int RunWorker(const std::filesystem::path& folder) {
+  std::vector<std::filesystem::path> photos;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    if (entry.path().extension() == ".jpg") photos.push_back(entry.path());
+  }
+  media::EnsureMediaInitialized();
+  std::ofstream(folder / "ready").put('1');
+  if (!WaitForFile(folder.parent_path() / "go", 60)) return 1;
+  for (const std::filesystem::path& photo : photos) {
+    media::ProbeAndThumbnail(photo, "image", folder / "thumbnails" / photo.filename());
+  }
+  return 0;
+}
+
+// Photos per second of wall time with `settings.workers` worker processes
+// running at once, each over its own copies of `jpeg`. Returns 0 when a
+// worker fails.
+double ParallelWorkerRate(const std::filesystem::path& jpeg, const std::filesystem::path& scratch,
+                          const Settings& settings) {
+  std::filesystem::path root = scratch / "workers";
+  std::filesystem::remove_all(root);
+  std::vector<std::filesystem::path> folders;
+  for (int worker = 0; worker < settings.workers; ++worker) {
+    std::filesystem::path folder = root / fmt::format("worker_{}", worker);
+    std::filesystem::create_directories(folder / "thumbnails");
+    for (int i = 0; i < settings.images; ++i) {
+      std::filesystem::copy_file(jpeg, folder / fmt::format("photo_{:04d}.jpg", i));
+    }
+    folders.push_back(folder);
+  }
+  std::vector<pid_t> pids;
+  for (const std::filesystem::path& folder : folders) {
+    pids.push_back(Spawn({"/proc/self/exe", "--worker-folder", folder.string()}, {}));
+  }
+  bool ready = true;
+  for (const std::filesystem::path& folder : folders) {
+    ready = ready && WaitForFile(folder / "ready", 60);
+  }
+  double start = MonotonicSeconds();
+  std::ofstream(root / "go").put('1');
+  bool clean = ready;
+  for (pid_t pid : pids) {
+    std::optional<int> status = WaitExit(pid, 600);
+    clean = clean && status && ExitedCleanly(*status);
+  }
+  double elapsed = MonotonicSeconds() - start;
+  if (!clean) return 0;
+  return settings.workers * settings.images / elapsed;
+}
+
 }  // namespace
 }  // namespace msearch::bench
 
@@ -99,8 +175,17 @@ int main(int argc, char** argv) {
   app.add_option("--images", settings.images, "Decodes per run")->check(CLI::Range(1, 10000));
   app.add_option("--short-side", settings.short_side, "Requested shorter side in pixels")
       ->check(CLI::Range(16, 4096));
+  app.add_option("--workers", settings.workers, "Worker processes of the parallel measurement")
+      ->check(CLI::Range(1, 64));
   app.add_option("--corpus", settings.corpus, "The shared media corpus folder");
+  app.add_option("--worker-folder", settings.worker_folder,
+                 "Internal: run as a worker process over the photos of this folder")
+      ->group("");
   CLI11_PARSE(app, argc, argv);
+  if (!settings.worker_folder.empty()) {
+    spdlog::set_level(spdlog::level::warn);
+    return RunWorker(settings.worker_folder);
+  }
 
   if (!CorpusAvailable(settings.corpus, "pixels_bench")) return 0;
   spdlog::set_level(spdlog::level::warn);
@@ -160,6 +245,18 @@ int main(int argc, char** argv) {
     PrintRow(name + ", wall", Summarize(wall_rates), "images/s", 1);
     PrintRow(name + ", CPU", Summarize(cpu_rates), "images/s", 1);
   }
+
+  std::vector<double> parallel_rates;
+  for (int run = 0; run < settings.runs; ++run) {
+    double rate = ParallelWorkerRate(jpeg, scratch.path(), settings);
+    if (rate <= 0) {
+      std::fprintf(stderr, "pixels_bench: a worker process failed\n");
+      return 1;
+    }
+    parallel_rates.push_back(rate);
+  }
+  PrintRow(fmt::format("12 MP JPEG: probe, thumbnail, {} worker processes, wall", settings.workers),
+           Summarize(parallel_rates), "images/s", 1);
   fmt::print("\nmachine at the end: {}\n", DescribeMachine());
   return 0;
 }

@@ -1,7 +1,7 @@
 // Speed of video segmentation (media::SegmentVideo), as a multiple of real
 // time: seconds of video per second of wall time, and per second of CPU time
-// of this process. One thread decodes, and the CPU figure is less disturbed
-// by other work on a shared machine.
+// of this process (all its threads). The CPU figure is less disturbed by
+// other work on a shared machine.
 //
 // The bench makes its own H.264 files with the ffmpeg command-line tool in
 // a scratch folder. They last --duration seconds at 30 frames per second,
@@ -18,8 +18,13 @@
 // to the three cuts made. The key frame skim (SegmentOptions::
 // skim_quiet_gops) applies only to the 1 s GOPs and is also measured off.
 //
-// Usage: segment_bench [--runs R] [--duration S] [--keep]
+// With --file, the bench measures that file instead, with and without the
+// skim, and generates nothing. --threads sets SegmentOptions::decode_threads
+// (default 2: GOPs of 720p and larger video decode on two threads).
+//
+// Usage: segment_bench [--runs R] [--duration S] [--keep] [--file PATH] [--threads N]
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -44,6 +49,8 @@ struct Settings {
   int runs = 5;
   int duration_s = 60;
   bool keep = false;
+  std::filesystem::path file;
+  int threads = media::SegmentOptions{}.decode_threads;
 };
 
 double CpuSeconds() {
@@ -95,12 +102,16 @@ void Measure(const std::string& name, const std::filesystem::path& video,
 
   std::string found;
   for (double boundary : boundaries) found += fmt::format(" {:.2f}", boundary);
+  std::string expected =
+      settings.file.empty()
+          ? fmt::format(" (cuts expected at {:.1f}, {:.1f}, {:.1f})", settings.duration_s / 4.0,
+                        settings.duration_s / 2.0, settings.duration_s * 3 / 4.0)
+          : "";
   fmt::print(
-      "  {} segments, boundaries at{} s (cuts expected at {:.1f}, {:.1f}, {:.1f}); "
-      "{} frames decoded of {}, {} GOPs skimmed\n",
-      summary.segment_count, found, settings.duration_s / 4.0, settings.duration_s / 2.0,
-      settings.duration_s * 3 / 4.0, summary.frames_decoded, settings.duration_s * 30,
-      summary.gops_skimmed);
+      "  {} segments, boundaries at{} s{}; {} frames decoded, {} GOPs skimmed, {} decoding "
+      "threads\n",
+      summary.segment_count, found, expected, summary.frames_decoded, summary.gops_skimmed,
+      std::max(1, summary.decode_threads));
 }
 
 }  // namespace
@@ -114,14 +125,34 @@ int main(int argc, char** argv) {
   app.add_option("--duration", settings.duration_s, "Length of the generated videos in seconds")
       ->check(CLI::Range(8, 3600));
   app.add_flag("--keep", settings.keep, "Keep the scratch folder with the generated videos");
+  app.add_option("--file", settings.file, "Measure this video instead of generated ones")
+      ->check(CLI::ExistingFile);
+  app.add_option("--threads", settings.threads, "Threads that decode GOPs in parallel")
+      ->check(CLI::Range(1, 16));
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::warn);
   msearch::media::InitMedia();
+  if (!settings.file.empty()) {
+    ScratchDir scratch("segment-bench");
+    fmt::print("segment_bench: {}, {} runs, {} decoding threads\n", settings.file.string(),
+               settings.runs, settings.threads);
+    fmt::print("machine: {}\n\n", DescribeMachine());
+    PrintTableHeader("file");
+    msearch::media::SegmentOptions options;
+    options.decode_threads = settings.threads;
+    Measure(settings.file.filename().string(), settings.file, scratch.path() / "thumbnails",
+            options, settings);
+    options.skim_quiet_gops = false;
+    Measure(settings.file.filename().string() + ", no skim", settings.file,
+            scratch.path() / "thumbnails", options, settings);
+    fmt::print("\nmachine at the end: {}\n", DescribeMachine());
+    return 0;
+  }
   ScratchDir scratch("segment-bench");
   if (settings.keep) scratch.Keep();
-  fmt::print("segment_bench: {} s videos at 30 fps, {} runs, files in {}\n", settings.duration_s,
-             settings.runs, scratch.path().string());
+  fmt::print("segment_bench: {} s videos at 30 fps, {} runs, {} decoding threads, files in {}\n",
+             settings.duration_s, settings.runs, settings.threads, scratch.path().string());
   fmt::print("machine: {}\n\n", DescribeMachine());
 
   struct Resolution {
@@ -141,6 +172,7 @@ int main(int argc, char** argv) {
       }
       std::filesystem::path thumbnails = scratch.path() / "thumbnails";
       msearch::media::SegmentOptions options;
+      options.decode_threads = settings.threads;
       Measure(name, path, thumbnails, options, settings);
       if (gop == 30) {
         options.skim_quiet_gops = false;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -141,6 +142,10 @@ class AudioStreamDecoder {
         result_.source_sample_rate = frame_->sample_rate;
         result_.source_channels = frame_->ch_layout.nb_channels;
         result_.start_seconds = FrameStartSeconds();
+        if (!DeliverSilence(result_.start_seconds)) {
+          av_frame_unref(frame_.get());
+          return false;
+        }
       }
       bool more = Deliver(resampler_.Convert(*frame_));
       av_frame_unref(frame_.get());
@@ -148,13 +153,37 @@ class AudioStreamDecoder {
     }
   }
 
+  // Returns the time of the current frame from the start of the
+  // presentation, or 0 when it is unknown or not trusted.
   double FrameStartSeconds() const {
     if (frame_->best_effort_timestamp == AV_NOPTS_VALUE) return 0;
-    double seconds = StreamSeconds(*stream_, frame_->best_effort_timestamp);
-    if (format_->start_time != AV_NOPTS_VALUE) {
-      seconds -= static_cast<double>(format_->start_time) / AV_TIME_BASE;
+    double seconds = StreamSeconds(*stream_, frame_->best_effort_timestamp) -
+                     PresentationStartSeconds(*format_).value_or(0.0);
+    double limit = format_->duration > 0 ? static_cast<double>(format_->duration) / AV_TIME_BASE
+                                         : kMaxLeadingSilenceSeconds;
+    if (seconds > limit) {
+      spdlog::debug(
+          "audio: '{}' starts {:.3f} s into the presentation, after its end; the "
+          "offset is ignored",
+          path_.string(), seconds);
+      return 0;
     }
     return std::max(seconds, 0.0);
+  }
+
+  // Passes `seconds` of zero samples to the sink, in blocks. Returns false
+  // when decoding must stop.
+  bool DeliverSilence(double seconds) {
+    constexpr int64_t kBlockSamples = 8192;
+    int64_t remaining = std::llround(seconds * options_.sample_rate);
+    if (remaining <= 0) return true;
+    std::vector<float> zeros(static_cast<size_t>(std::min(remaining, kBlockSamples)), 0.0f);
+    while (remaining > 0) {
+      size_t count = static_cast<size_t>(std::min<int64_t>(remaining, kBlockSamples));
+      if (!Deliver(std::span<const float>(zeros.data(), count))) return false;
+      remaining -= static_cast<int64_t>(count);
+    }
+    return true;
   }
 
   // Passes samples to the sink, cut at max_seconds. Returns false when

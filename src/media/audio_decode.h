@@ -11,6 +11,10 @@ namespace msearch::media {
 // Default output rate: the rate the audio embedding model expects.
 inline constexpr int kDefaultAudioSampleRate = 48000;
 
+// Maximum silence DecodeAudio puts before a late audio stream in a file
+// whose container states no duration.
+inline constexpr double kMaxLeadingSilenceSeconds = 600;
+
 struct AudioDecodeOptions {
   int sample_rate = kDefaultAudioSampleRate;  // output rate in Hz, 1000..384000
   // Stops after this many seconds of output; 0 decodes the whole stream.
@@ -35,8 +39,11 @@ struct AudioDecodeResult {
   int sample_rate = 0;          // Hz of the samples the sink received
   int64_t sample_count = 0;     // samples the sink received
   double duration_seconds = 0;  // sample_count / sample_rate
-  // Stream time of the first decoded frame relative to the file start, in
-  // seconds. Lets callers line the audio up with the video of the same file.
+  // Time of the first decoded sample from the start of the presentation
+  // (see PresentationStartSeconds), in seconds. The sink received this much
+  // silence before it, so sample n of the output plays at n / sample_rate
+  // seconds, on the timeline of the file's video segments. 0 when the audio
+  // starts first, or when the offset was not trusted (see DecodeAudio).
   double start_seconds = 0;
   int64_t packet_count = 0;     // audio packets read
   int64_t corrupt_packets = 0;  // audio packets the decoder rejected and skipped
@@ -50,6 +57,13 @@ struct AudioDecodeResult {
 // costs no more memory than a short one. Corrupt packets are skipped and
 // counted. Durations come from the samples decoded, not from the header,
 // so a file cut short reports the audio it really contains.
+//
+// When the audio stream starts after the presentation does (a video whose
+// soundtrack begins later, through an edit list or a start time), silence
+// fills the time before its first sample. Output positions are therefore
+// seconds from the start of the presentation. An offset longer than the
+// container's duration (or than kMaxLeadingSilenceSeconds when the
+// container has none) comes from broken timestamps and is ignored.
 // NOTE: gaps in the stream's timestamps are not filled with silence, so
 // sample positions after a gap run early by the gap's length.
 //

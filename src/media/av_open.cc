@@ -121,4 +121,18 @@ double StreamSeconds(const AVStream& stream, int64_t timestamp) {
   return static_cast<double>(timestamp) * av_q2d(stream.time_base);
 }
 
+std::optional<double> PresentationStartSeconds(const AVFormatContext& format) {
+  std::optional<double> start;
+  for (unsigned i = 0; i < format.nb_streams; ++i) {
+    const AVStream& stream = *format.streams[i];
+    AVMediaType type = stream.codecpar->codec_type;
+    if (type != AVMEDIA_TYPE_AUDIO && type != AVMEDIA_TYPE_VIDEO) continue;
+    if ((stream.disposition & AV_DISPOSITION_ATTACHED_PIC) != 0) continue;
+    if (stream.start_time == AV_NOPTS_VALUE) continue;
+    double stream_start = StreamSeconds(stream, stream.start_time);
+    if (!start || stream_start < *start) start = stream_start;
+  }
+  return start;
+}
+
 }  // namespace msearch::media

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 
 #include "media/ffmpeg_handles.h"
 
@@ -36,5 +37,13 @@ int StreamRotationClockwise(const AVStream& stream);
 
 // Returns the seconds in an FFmpeg timestamp of `stream`.
 double StreamSeconds(const AVStream& stream, int64_t timestamp);
+
+// Returns the start of the presentation in seconds of stream time: the
+// earliest start time of the audio and video streams (cover art excluded),
+// or nullopt when none has one. Video segment times, audio samples and
+// fingerprint offsets all count from this moment, so a soundtrack that
+// starts after the pictures (an edit list, a start time offset) lines up
+// with them.
+std::optional<double> PresentationStartSeconds(const AVFormatContext& format);
 
 }  // namespace msearch::media

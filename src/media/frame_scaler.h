@@ -18,16 +18,21 @@ struct FrameGeometry {
   double sample_aspect_ratio = 1.0;  // pixel width / pixel height
 };
 
-// Returns the upright display size of a `width` x `height` frame scaled so
-// that its shorter side is `short_side`, after the sample aspect ratio and
-// the rotation are applied. Both sides are at least 1.
+// Returns the upright size of the model frame FrameRgbConverter makes of a
+// `width` x `height` frame: the sample aspect ratio and rotation applied, the
+// shorter side `short_side`, the longer side at most kMaxAspectRatio
+// times that. Both sides are at least 1.
 std::pair<int, int> ScaledDisplaySize(int width, int height, const FrameGeometry& geometry,
                                       int short_side);
 
 // Converts decoded video frames of any pixel format and bit depth to
 // upright 8-bit RGB whose shorter side is exactly `short_side` (small video
-// is scaled up), using the frame's YUV matrix and range. The swscale context
-// is kept between frames of the same size and format. Not thread-safe.
+// is scaled up), using the frame's YUV matrix and range. A frame more than
+// kMaxAspectRatio times wider than high (or higher than wide) is cropped to
+// its centre first: scaling the shorter side of a 10000x16 video to 224
+// pixels would make frames of 140000x224 (94 MB each). The image model crops
+// a centred square anyway, so the crop loses nothing it would see. The swscale context is kept
+// between frames of the same size and format. Not thread-safe.
 class FrameRgbConverter {
  public:
   FrameRgbConverter(const std::filesystem::path& source, const FrameGeometry& geometry,

@@ -39,6 +39,11 @@ vips::VImage OpenImage(const std::filesystem::path& path, ImageFormat format) {
   }
 }
 
+bool NeedsIccTransform(const vips::VImage& header) {
+  return header.get_typeof(VIPS_META_ICC_NAME) != 0 ||
+         header.interpretation() == VIPS_INTERPRETATION_CMYK;
+}
+
 bool CanShrinkWithinLimits(ImageFormat format, const vips::VImage& header,
                            const DecodeLimits& limits) {
   return PixelCount(header) <= limits.max_image_pixels || SupportsShrinkOnLoad(format);
@@ -61,19 +66,13 @@ vips::VImage ShrinkImage(const std::filesystem::path& path, ImageFormat format,
   RequireShrinkWithinLimits(path, format, header, limits);
   ClearStaleVipsErrors();
   try {
-    if (format == ImageFormat::kBmp) {
-      return header.thumbnail_image(max_size, vips::VImage::option()
-                                                  ->set("height", max_size)
-                                                  ->set("size", VIPS_SIZE_DOWN)
-                                                  ->set("export_profile", "srgb"));
-    }
+    vips::VOption* options =
+        vips::VImage::option()->set("height", max_size)->set("size", VIPS_SIZE_DOWN);
+    if (NeedsIccTransform(header)) options->set("export_profile", "srgb");
+    if (format == ImageFormat::kBmp) return header.thumbnail_image(max_size, options);
     vips::VSource source = vips::VSource::new_from_file(path.c_str());
     return vips::VImage::thumbnail_source(source, max_size,
-                                          vips::VImage::option()
-                                              ->set("height", max_size)
-                                              ->set("size", VIPS_SIZE_DOWN)
-                                              ->set("export_profile", "srgb")
-                                              ->set("option_string", kLoaderFailOnTruncated));
+                                          options->set("option_string", kLoaderFailOnTruncated));
   } catch (const vips::VError& error) {
     throw MediaError(
         fmt::format("cannot decode '{}' as {}: {}; the file may be truncated or corrupt",

@@ -16,6 +16,11 @@ struct RgbImage {
   std::vector<uint8_t> rgb;
 };
 
+// Maximum ratio of the longer to the shorter side of the pixels DecodeRgb
+// and FrameRgbConverter return, so an image or video of absurd shape (10000
+// x 16) cannot make pixel buffers of absurd size.
+inline constexpr int kMaxAspectRatio = 8;
+
 // Grey of the background that DecodeRgb flattens transparent pixels onto.
 // A neutral mid grey biases an embedding model less than white or black.
 inline constexpr uint8_t kAlphaBackgroundGrey = 128;
@@ -26,7 +31,9 @@ inline constexpr uint8_t kAlphaBackgroundGrey = 128;
 // grayscale images are converted. Alpha is flattened onto
 // kAlphaBackgroundGrey. The image is shrunk, on load where the format
 // allows, so that its shorter side is `short_side` pixels. It is never
-// shrunk below that, and smaller images keep their size.
+// shrunk below that, and smaller images keep their size, except that the
+// longer side is at most kMaxAspectRatio x `short_side`: a longer image is
+// shrunk to fit that, whole, and its shorter side ends below `short_side`.
 //
 // Throws MediaError naming the file when it is missing, empty, of no supported
 // format, truncated or corrupt, or when it has more than

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -28,48 +29,6 @@ void LogDecodeProblem(const std::filesystem::path& path, std::string_view proble
                 suppressed > 0 ? fmt::format(" ({} similar messages suppressed)", suppressed) : "");
 }
 
-// Returns the largest lowres factor (each step halves both sides) that
-// `codec` supports and that keeps the shorter side at least `min_short_side`.
-int ChooseLowres(const AVCodec& codec, const AVCodecParameters& parameters, int min_short_side) {
-  if (min_short_side <= 0) return 0;
-  int short_side = std::min(parameters.width, parameters.height);
-  int lowres = 0;
-  while (lowres < codec.max_lowres && (short_side >> (lowres + 1)) >= min_short_side) ++lowres;
-  return lowres;
-}
-
-CodecContextPtr OpenFastDecoder(const AVStream& stream, const std::filesystem::path& path,
-                                const FastDecodeOptions& options) {
-  FfmpegErrorCapture capture;
-  const AVCodec* codec = avcodec_find_decoder(stream.codecpar->codec_id);
-  if (codec == nullptr) {
-    throw MediaError(
-        fmt::format("cannot decode '{}': no decoder for codec '{}' in this FFmpeg build",
-                    path.string(), avcodec_get_name(stream.codecpar->codec_id)));
-  }
-  CodecContextPtr decoder(avcodec_alloc_context3(codec));
-  if (!decoder) throw MediaError("cannot allocate an FFmpeg decoder: out of memory");
-  int rc = avcodec_parameters_to_context(decoder.get(), stream.codecpar);
-  if (rc >= 0) {
-    // One thread keeps FFmpeg's error messages on this thread, where
-    // FfmpegErrorCapture collects them. Callers parallelise across files.
-    decoder->thread_count = 1;
-    decoder->pkt_timebase = stream.time_base;
-    decoder->lowres = ChooseLowres(*codec, *stream.codecpar, options.min_short_side);
-    decoder->flags2 |= AV_CODEC_FLAG2_FAST;
-    decoder->skip_loop_filter = AVDISCARD_ALL;
-    decoder->skip_frame = options.skip_non_reference ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
-    rc = avcodec_open2(decoder.get(), codec, nullptr);
-  }
-  if (rc < 0) {
-    std::string detail = capture.Text();
-    throw MediaError(fmt::format("cannot open the {} decoder for '{}': {}{}", codec->name,
-                                 path.string(), FfmpegErrorString(rc),
-                                 detail.empty() ? "" : " (" + detail + ")"));
-  }
-  return decoder;
-}
-
 // Consecutive errors from avcodec_receive_frame before the frames still in
 // the decoder are given up.
 constexpr int kMaxReceiveErrors = 64;
@@ -79,7 +38,8 @@ double RateOrZero(AVRational rate) { return rate.num > 0 && rate.den > 0 ? av_q2
 }  // namespace
 
 VideoFrameSource::VideoFrameSource(const std::filesystem::path& path,
-                                   const FastDecodeOptions& options)
+                                   const FastDecodeOptions& options,
+                                   const FramePreparation& preparation)
     : path_(path), format_(OpenMediaFile(path)), options_(options) {
   stream_index_ = FindVideoStream(*format_);
   if (stream_index_ < 0) {
@@ -110,16 +70,32 @@ VideoFrameSource::VideoFrameSource(const std::filesystem::path& path,
     std::swap(display_width_, display_height_);
   }
 
+  // Time 0 is the start of the presentation, which is before the first
+  // video frame when the audio starts first.
+  std::optional<double> presentation_start = PresentationStartSeconds(*format_);
+  if (presentation_start) {
+    origin_ = std::llround(*presentation_start / av_q2d(stream_->time_base));
+  }
   if (stream_->duration != AV_NOPTS_VALUE && stream_->duration > 0) {
     container_duration_s_ = StreamSeconds(*stream_, stream_->duration);
+    if (stream_->start_time != AV_NOPTS_VALUE && presentation_start) {
+      container_duration_s_ += StreamSeconds(*stream_, stream_->start_time) - *presentation_start;
+    }
   } else if (format_->duration != AV_NOPTS_VALUE && format_->duration > 0) {
     container_duration_s_ = static_cast<double>(format_->duration) / AV_TIME_BASE;
   }
   double frame_rate = RateOrZero(stream_->avg_frame_rate);
   if (frame_rate <= 0) frame_rate = RateOrZero(stream_->r_frame_rate);
   if (frame_rate > 0 && frame_rate < 1000) default_frame_interval_s_ = 1.0 / frame_rate;
-  if (stream_->start_time != AV_NOPTS_VALUE) origin_ = stream_->start_time;
+
+  int64_t pixels = static_cast<int64_t>(width) * height;
+  if (options.decode_threads > 1 && pixels >= options.parallel_min_pixels) {
+    pool_ = std::make_unique<GopDecoderPool>(path, *stream_, options, geometry_, preparation,
+                                             options.decode_threads);
+  }
 }
+
+VideoFrameSource::~VideoFrameSource() = default;
 
 double VideoFrameSource::end_s() const {
   double end = last_time_s_ < 0 ? 0.0 : last_time_s_ + last_duration_s_;
@@ -136,33 +112,72 @@ void VideoFrameSource::NotePacket(const AVPacket& packet) {
   if (last_packet_end_ == AV_NOPTS_VALUE || end > last_packet_end_) last_packet_end_ = end;
 }
 
-double VideoFrameSource::FrameTime(const AVFrame& frame) {
+double VideoFrameSource::FrameTime(int64_t timestamp, int64_t duration) {
   double time = last_time_s_ < 0 ? 0.0 : last_time_s_ + last_duration_s_;
-  int64_t timestamp = frame.best_effort_timestamp;
   if (timestamp != AV_NOPTS_VALUE) {
     if (origin_ == AV_NOPTS_VALUE) origin_ = timestamp;
     time = std::max(0.0, StreamSeconds(*stream_, timestamp - origin_));
   }
   time = std::max(time, std::max(0.0, last_time_s_));
   last_time_s_ = time;
-  last_duration_s_ = frame.pkt_duration > 0 ? StreamSeconds(*stream_, frame.pkt_duration)
-                                            : default_frame_interval_s_;
+  last_duration_s_ = duration > 0 ? StreamSeconds(*stream_, duration) : default_frame_interval_s_;
   return time;
 }
 
-FramePtr VideoFrameSource::Next(double* time_s) {
-  while (ready_.empty() && !finished_) {
-    if (options_.skim_quiet_gops) {
-      StepSkim();
-    } else {
-      StepPlain();
+bool VideoFrameSource::Next(SourceFrame* frame) {
+  while (true) {
+    if (!ready_.empty()) {
+      Slot& front = ready_.front();
+      if (front.frame) {
+        frame->frame = std::move(front.frame);
+        ready_.pop_front();
+        frame->time_s = FrameTime(frame->frame->best_effort_timestamp, frame->frame->pkt_duration);
+        frame->analysis.clear();
+        frame->model_pixels.reset();
+        return true;
+      }
+      PreparedFrame prepared;
+      GopJob::Poll poll = front.job->Take(&prepared);
+      if (poll == GopJob::Poll::kFrame) {
+        frame->time_s = FrameTime(prepared.timestamp, prepared.duration);
+        frame->frame.reset();
+        frame->analysis = std::move(prepared.analysis);
+        frame->model_pixels = std::move(prepared.model_pixels);
+        return true;
+      }
+      if (poll == GopJob::Poll::kDone) {
+        FinishJob(*front.job);
+        ready_.pop_front();
+        --jobs_queued_;
+        continue;
+      }
+      // While the oldest GOP decodes, reading ahead hands later GOPs to the
+      // other threads, and one more waits queued so no thread idles.
+      if (!finished_ && jobs_queued_ <= pool_->threads()) {
+        Step();
+      } else {
+        front.job->Wait();
+      }
+      continue;
     }
+    if (finished_) return false;
+    Step();
   }
-  if (ready_.empty()) return nullptr;
-  FramePtr frame = std::move(ready_.front());
-  ready_.pop_front();
-  *time_s = FrameTime(*frame);
-  return frame;
+}
+
+void VideoFrameSource::Step() {
+  if (pool_ || options_.skim_quiet_gops) {
+    StepGops();
+  } else {
+    StepPlain();
+  }
+}
+
+void VideoFrameSource::FinishJob(const GopJob& job) {
+  frames_decoded_ += job.frames_decoded();
+  frames_dropped_ += job.frames_dropped();
+  packets_rejected_ += job.packets_rejected();
+  if (worker_ffmpeg_errors_.empty()) worker_ffmpeg_errors_ = job.ffmpeg_errors();
 }
 
 bool VideoFrameSource::ReadPacket() {
@@ -187,7 +202,7 @@ void VideoFrameSource::QueueFrame(FramePtr frame) {
     return;
   }
   ++frames_decoded_;
-  ready_.push_back(std::move(frame));
+  ready_.push_back(Slot{std::move(frame), nullptr});
 }
 
 void VideoFrameSource::ReceiveFrames() {

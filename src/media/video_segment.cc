@@ -1,6 +1,7 @@
 #include "media/video_segment.h"
 
 #include <deque>
+#include <functional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -29,10 +30,26 @@ double VideoEnd(const VideoFrameSource& source) {
   return end;
 }
 
+SceneDetectOptions CutTests(const SegmentOptions& options) {
+  SceneDetectOptions tests;
+  tests.threshold = options.cut_threshold;
+  tests.ratio = options.cut_ratio;
+  return tests;
+}
+
 struct WaitingFrame {
   double time_s;
-  FramePtr frame;
+  SourceFrame frame;
 };
+
+// Returns the function that gives the model pixels of `frame` to the
+// builder: converted here, or already by a worker thread. Empty when the
+// worker thread left the frame without them.
+std::function<RgbImage()> ModelPixels(SourceFrame& frame, FrameRgbConverter& converter) {
+  if (frame.model_pixels) return [&frame] { return std::move(*frame.model_pixels); };
+  if (frame.frame) return [&frame, &converter] { return converter.Convert(*frame.frame); };
+  return {};
+}
 
 // Decodes every frame `source` gives, runs scene detection unless the video
 // is known to be one segment, and feeds `builder`.
@@ -42,10 +59,7 @@ void RunSegmentation(VideoFrameSource& source, const std::filesystem::path& path
   FrameAnalysisScaler analysis(path);
   double known_duration = source.container_duration_s();
   bool detect_cuts = known_duration < 0 || known_duration > options.single_segment_max_s;
-  SceneDetectOptions detect_options;
-  detect_options.threshold = options.cut_threshold;
-  detect_options.ratio = options.cut_ratio;
-  SceneDetector detector(detect_options);
+  SceneDetector detector(CutTests(options));
 
   // Frames wait here, in order, until the detector has judged them.
   std::deque<WaitingFrame> waiting;
@@ -53,18 +67,18 @@ void RunSegmentation(VideoFrameSource& source, const std::filesystem::path& path
     for (const FrameVerdict& verdict : verdicts) {
       WaitingFrame judged = std::move(waiting.front());
       waiting.pop_front();
-      builder.AddFrame(judged.time_s, verdict.cut,
-                       [&] { return converter.Convert(*judged.frame); });
+      builder.AddFrame(judged.time_s, verdict.cut, ModelPixels(judged.frame, converter));
     }
   };
 
-  double time_s = 0;
-  while (FramePtr frame = source.Next(&time_s)) {
+  SourceFrame frame;
+  while (source.Next(&frame)) {
+    double time_s = frame.time_s;
     if (!detect_cuts) {
-      builder.AddFrame(time_s, false, [&] { return converter.Convert(*frame); });
+      builder.AddFrame(time_s, false, ModelPixels(frame, converter));
       continue;
     }
-    AnalysisImage image = analysis.Scale(*frame);
+    AnalysisImage image = frame.frame ? analysis.Scale(*frame.frame) : std::move(frame.analysis);
     waiting.push_back(WaitingFrame{time_s, std::move(frame)});
     add_judged(detector.Add(time_s, std::move(image)));
   }
@@ -104,6 +118,12 @@ void ValidateSegmentOptions(const SegmentOptions& options) {
   if (options.thumbnail_size < 16 || options.thumbnail_size > 4096) {
     throw invalid("thumbnail_size", options.thumbnail_size, "must be 16 to 4096 pixels");
   }
+  if (options.decode_threads < 1 || options.decode_threads > 16) {
+    throw invalid("decode_threads", options.decode_threads, "must be 1 to 16");
+  }
+  if (options.parallel_min_pixels < 0) {
+    throw invalid("parallel_min_pixels", options.parallel_min_pixels, "must be 0 or more");
+  }
 }
 
 SegmentationSummary SegmentVideo(const std::filesystem::path& path, const SegmentOptions& options,
@@ -117,7 +137,13 @@ SegmentationSummary SegmentVideo(const std::filesystem::path& path, const Segmen
   decode_options.min_short_side = options.frame_short_side;
   decode_options.skim_quiet_gops = options.skim_quiet_gops;
   decode_options.skim_max_score = 0.5 * options.cut_threshold;
-  auto source = std::make_unique<VideoFrameSource>(path, decode_options);
+  decode_options.decode_threads = options.decode_threads;
+  decode_options.parallel_min_pixels = options.parallel_min_pixels;
+  FramePreparation preparation;
+  preparation.short_side = options.frame_short_side;
+  preparation.cut_tests = CutTests(options);
+  preparation.candidate_spacing_s = kInitialCandidateSpacingS;
+  auto source = std::make_unique<VideoFrameSource>(path, decode_options, preparation);
   SegmentBuilder builder(options, path, thumbnail_dir, on_segment);
   RunSegmentation(*source, path, options, builder);
   if (source->frames_decoded() == 0) {
@@ -129,11 +155,13 @@ SegmentationSummary SegmentVideo(const std::filesystem::path& path, const Segmen
         path.string());
     decode_options.skip_non_reference = false;
     decode_options.skim_quiet_gops = false;
-    source = std::make_unique<VideoFrameSource>(path, decode_options);
+    source.reset();
+    source = std::make_unique<VideoFrameSource>(path, decode_options, preparation);
     RunSegmentation(*source, path, options, builder);
   }
   if (source->frames_decoded() == 0) {
     std::string detail = capture.Text();
+    if (detail.empty()) detail = source->worker_ffmpeg_errors();
     throw MediaError(fmt::format(
         "cannot segment '{}': no video frame decodes ({} packets rejected, {} frames with "
         "errors){}; the video data is corrupt or truncated",
@@ -151,6 +179,7 @@ SegmentationSummary SegmentVideo(const std::filesystem::path& path, const Segmen
   summary.packets_rejected = source->packets_rejected();
   summary.frames_dropped = source->frames_dropped();
   summary.gops_skimmed = source->gops_skimmed();
+  summary.decode_threads = source->decode_threads();
   if (summary.packets_rejected > 0 || summary.frames_dropped > 0) {
     spdlog::info("media: segmented '{}' despite {} corrupt packets and {} damaged frames",
                  path.string(), summary.packets_rejected, summary.frames_dropped);

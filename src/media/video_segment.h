@@ -44,10 +44,19 @@ struct SegmentOptions {
   // Maximum longest side of the JPEG thumbnail of each segment, in pixels.
   // The thumbnail is made from the model frame and is never larger than it.
   int thumbnail_size = 320;
+  // Threads that decode GOPs in parallel, for video of at least
+  // parallel_min_pixels pixels per frame; 1 decodes on the calling thread
+  // only. Single-threaded decoding of 1080p H.264 is the slowest step of
+  // segmentation (segment_bench). Worker threads convert frames to model
+  // pixels before the cuts are known, so they convert a few more frames.
+  int decode_threads = 2;
+  int64_t parallel_min_pixels = 1280 * 720;
 };
 
 // One stretch of a video, as delivered to a SegmentCallback. Times are in
-// seconds from the first frame of the video stream.
+// seconds from the start of the presentation (PresentationStartSeconds), the
+// timeline DecodeAudio places the soundtrack on. The first segment starts at
+// 0 even when the first frame comes later.
 struct VideoSegment {
   int index = 0;  // 0, 1, 2, ... in time order
   double start_s = 0;
@@ -79,6 +88,7 @@ struct SegmentationSummary {
   int64_t packets_rejected = 0;  // corrupt packets the decoder rejected
   int64_t frames_dropped = 0;    // frames decoded with errors, left out
   int64_t gops_skimmed = 0;      // GOPs represented by their key frame alone
+  int decode_threads = 0;        // threads that decoded GOPs; 0 for the calling thread alone
 };
 
 // Splits the first video stream of `path` into segments at scene cuts, as
@@ -92,7 +102,8 @@ struct SegmentationSummary {
 // where the codec supports it (MPEG-4 Part 2, MJPEG) while the model frames
 // keep at least frame_short_side pixels, and it skims quiet GOPs (see
 // SegmentOptions::skim_quiet_gops). Scene scores therefore come from every
-// decoded frame, not every frame of the stream. Times come from frame
+// decoded frame, not every frame of the stream. Large video decodes on
+// SegmentOptions::decode_threads threads, a GOP each. Times come from frame
 // timestamps, so variable frame rate video is timed correctly, and a frame
 // without one is placed after the previous frame.
 //
@@ -103,7 +114,8 @@ struct SegmentationSummary {
 // Throws MediaError naming the file when it cannot be opened, has no video
 // stream, or no frame decodes. Corrupt packets in between are skipped and
 // counted. Throws msearch::Error when `options` are invalid. Thread-safe
-// across calls: files may be segmented in parallel.
+// across calls: files may be segmented in parallel. `on_segment` is called
+// on the calling thread.
 SegmentationSummary SegmentVideo(const std::filesystem::path& path, const SegmentOptions& options,
                                  const std::filesystem::path& thumbnail_dir,
                                  const SegmentCallback& on_segment);

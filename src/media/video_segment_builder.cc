@@ -19,10 +19,6 @@ namespace {
 // Candidate frames kept per segment, as a multiple of the frames picked, so
 // the picked frames land near their evenly spread target times.
 constexpr size_t kCandidatesPerPickedFrame = 4;
-// Spacing of candidates while a segment is young, in seconds. Converting a
-// frame to model pixels costs more than scoring it, so candidates are
-// sparser than frames.
-constexpr double kInitialCandidateSpacingS = 0.5;
 
 void WriteSegmentThumbnail(const RgbImage& frame, int max_size, const std::filesystem::path& source,
                            const std::filesystem::path& output) {
@@ -71,7 +67,9 @@ void SegmentBuilder::AddFrame(double time_s, bool cut, const std::function<RgbIm
     SplitOpen(boundary, true);
   }
 
-  if (open_->reservoir.Wants(time_s)) open_->reservoir.Add(TimedFrame{time_s, convert()});
+  if (convert && open_->reservoir.Wants(time_s)) {
+    open_->reservoir.Add(TimedFrame{time_s, convert()});
+  }
   open_->frame_times.push_back(time_s);
   last_time_s_ = time_s;
   DeliverReady();

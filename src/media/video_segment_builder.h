@@ -11,6 +11,11 @@
 
 namespace msearch::media {
 
+// Spacing of candidate model frames while a segment is young, in seconds.
+// Converting a frame to model pixels costs more than scoring it, so
+// candidates are sparser than frames.
+inline constexpr double kInitialCandidateSpacingS = 0.5;
+
 // Turns a stream of frame times and cut verdicts into segments under the
 // rules of SegmentOptions, keeps candidate model frames for each, and
 // delivers each segment once no later frame can change it. Segment ends are
@@ -27,7 +32,8 @@ class SegmentBuilder {
 
   // Adds the next frame, at `time_s` (non-decreasing). `cut` is true when the
   // frame starts a new shot. `convert` returns the frame's model pixels and is
-  // called only for frames kept as candidates.
+  // called only for frames kept as candidates. An empty `convert` means the
+  // frame has no model pixels, and it is never a candidate.
   void AddFrame(double time_s, bool cut, const std::function<RgbImage()>& convert);
 
   // Ends the last segment at `end_s` and delivers every segment left.

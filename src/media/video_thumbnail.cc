@@ -133,13 +133,12 @@ bool MakeCoverArtThumbnail(const std::filesystem::path& path, const AVFormatCont
           fmt::format("cannot make a thumbnail of '{}': its cover art is too large ({}x{})",
                       path.string(), header.width(), header.height()));
     }
+    vips::VOption* options =
+        vips::VImage::option()->set("height", max_size)->set("size", VIPS_SIZE_DOWN);
+    if (NeedsIccTransform(header)) options->set("export_profile", "srgb");
     vips::VImage thumbnail = vips::VImage::thumbnail_source(
         vips::VSource::new_from_memory(bytes.data(), bytes.size()), max_size,
-        vips::VImage::option()
-            ->set("height", max_size)
-            ->set("size", VIPS_SIZE_DOWN)
-            ->set("export_profile", "srgb")
-            ->set("option_string", kLoaderFailOnTruncated));
+        options->set("option_string", kLoaderFailOnTruncated));
     WriteThumbnailJpeg(thumbnail, path, output);
   } catch (const vips::VError& error) {
     throw MediaError(fmt::format("cannot decode the cover art of '{}': {}", path.string(),

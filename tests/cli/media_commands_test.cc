@@ -1,14 +1,18 @@
 // Tests of `msearch inspect` and `msearch embed`, run as real processes on
 // corpus files and fixture checkpoints.
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/wait.h>
 
 #include "inference/safetensors.h"
 #include "process_runner.h"
@@ -60,6 +64,44 @@ class MediaCommandsTest : public ::testing::Test {
       worst = std::max(worst, std::abs(printed[i].get<double>() - expected[i]));
     }
     return worst;
+  }
+
+  struct EmbedRun {
+    nlohmann::json output;
+    double peak_resident_mib = 0;  // VmHWM, read while the process runs
+  };
+
+  // Runs `msearch embed --audio FILE --json` with `model`, reading its peak
+  // resident memory from /proc every 10 ms until it exits.
+  EmbedRun EmbedWithPeakMemory(const fs::path& model, const fs::path& audio) {
+    fs::path output = temp_ / "embed.json";
+    testing::SpawnOptions options;
+    options.stdout_path = output;
+    options.stderr_path = temp_ / "embed.err";
+    testing::SpawnedProcess process(testing::MsearchBinary(),
+                                    {"--config", config_.string(), "embed", "--model",
+                                     model.string(), "--audio", audio.string(), "--json"},
+                                    options);
+    EmbedRun run;
+    std::optional<int> status;
+    for (int polls = 0; !status && polls < 30000; ++polls) {
+      std::ifstream proc_status("/proc/" + std::to_string(process.pid()) + "/status");
+      std::string line;
+      while (std::getline(proc_status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) {
+          run.peak_resident_mib =
+              std::max(run.peak_resident_mib, std::stod(line.substr(6)) / 1024.0);
+        }
+      }
+      status = process.Wait(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(status.has_value()) << "msearch embed of " << audio << " did not exit";
+    EXPECT_TRUE(status && WIFEXITED(*status)) << "msearch embed of " << audio;
+    EXPECT_EQ(status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, 0)
+        << "msearch embed of " << audio;
+    std::ifstream printed(output);
+    run.output = nlohmann::json::parse(printed, nullptr, false);
+    return run;
   }
 
   msearch::testing::TempDir temp_;
@@ -175,6 +217,46 @@ TEST_F(MediaCommandsTest, EmbedAudioAndTextWithClap) {
             kAudioTolerance);
   EXPECT_EQ(embeddings[1]["kind"], "text");
   EXPECT_LT(MaxDifference(embeddings[1]["vector"], GoldenUnit(clap, "text_00/text_embeds")), 1e-4);
+}
+
+TEST_F(MediaCommandsTest, EmbedLongAudioInChunks) {
+  MSEARCH_REQUIRE_SHARED_DIR(shared);
+  fs::path clap = shared / "fixtures/models/clap";
+  // 400 s of a 48 kHz chirp (77 MB of samples), four 100 s chunks, and the
+  // 10 s that start at 100 s, cut at the exact sample.
+  fs::path long_audio = temp_ / "chirp.wav";
+  fs::path clip = temp_ / "clip.wav";
+  for (const std::vector<std::string>& arguments :
+       {std::vector<std::string>{"-f", "lavfi", "-i",
+                                 "aevalsrc=0.3*sin(2*PI*(200+4*t)*t):s=48000:d=400",
+                                 long_audio.string()},
+        std::vector<std::string>{"-i", long_audio.string(), "-af",
+                                 "atrim=start_sample=4800000:end_sample=5280000", clip.string()}}) {
+    std::vector<std::string> args = {"-nostdin", "-v", "error", "-y"};
+    args.insert(args.end(), arguments.begin(), arguments.end());
+    testing::CommandResult generated = testing::RunCommand("/usr/bin/ffmpeg", args);
+    ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  }
+
+  EmbedRun short_run = EmbedWithPeakMemory(clap, clip);
+  EmbedRun long_run = EmbedWithPeakMemory(clap, long_audio);
+
+  const nlohmann::json& windows = long_run.output["embeddings"];
+  ASSERT_EQ(windows.size(), 40u);
+  for (size_t i = 0; i < windows.size(); ++i) {
+    EXPECT_DOUBLE_EQ(windows[i]["start"].get<double>(), 10.0 * static_cast<double>(i));
+    EXPECT_NEAR(windows[i]["end"].get<double>(), 10.0 * static_cast<double>(i + 1), 1e-6);
+  }
+  // The window that starts the second chunk embeds the same samples as the clip.
+  ASSERT_EQ(short_run.output["embeddings"].size(), 1u);
+  std::vector<float> clip_vector =
+      short_run.output["embeddings"][0]["vector"].get<std::vector<float>>();
+  EXPECT_LT(MaxDifference(windows[10]["vector"], clip_vector), 1e-5);
+  EXPECT_GT(MaxDifference(windows[9]["vector"], clip_vector), 1e-3);
+  // Streaming keeps one 100 s chunk (19 MB) in memory, not the whole 77 MB.
+  EXPECT_LT(long_run.peak_resident_mib - short_run.peak_resident_mib, 60)
+      << "clip: " << short_run.peak_resident_mib
+      << " MiB, 400 s file: " << long_run.peak_resident_mib << " MiB";
 }
 
 TEST_F(MediaCommandsTest, EmbedAudioNeedsAudioModel) {

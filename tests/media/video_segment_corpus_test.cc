@@ -28,15 +28,21 @@ std::vector<CorpusEntry> VideoEntries() {
   return entries;
 }
 
-class SegmentCorpusTest : public ::testing::TestWithParam<CorpusEntry> {};
+// Options that decode the GOPs of every video on two worker threads, which
+// the defaults keep for large video.
+SegmentOptions WorkerThreadOptions() {
+  SegmentOptions options;
+  options.decode_threads = 2;
+  options.parallel_min_pixels = 0;
+  return options;
+}
 
-TEST_P(SegmentCorpusTest, CoversDurationWithFrames) {
-  const CorpusEntry& entry = GetParam();
+// Runs the checks of CoversDurationWithFrames on `options`.
+void ExpectCoverage(const CorpusEntry& entry, const SegmentOptions& options) {
   const double duration = entry.expected.at("duration_s").get<double>();
   const int displayed_width = entry.expected.at("width").get<int>();
   const int displayed_height = entry.expected.at("height").get<int>();
   msearch::testing::TempDir dir;
-  SegmentOptions options;
 
   std::vector<VideoSegment> segments = SegmentVideoToList(entry.FullPath(), options, dir.path());
 
@@ -76,6 +82,16 @@ TEST_P(SegmentCorpusTest, CoversDurationWithFrames) {
   }
 }
 
+class SegmentCorpusTest : public ::testing::TestWithParam<CorpusEntry> {};
+
+TEST_P(SegmentCorpusTest, CoversDurationWithFrames) {
+  ExpectCoverage(GetParam(), SegmentOptions{});
+}
+
+TEST_P(SegmentCorpusTest, CoversDurationOnWorkerThreads) {
+  ExpectCoverage(GetParam(), WorkerThreadOptions());
+}
+
 INSTANTIATE_TEST_SUITE_P(Corpus, SegmentCorpusTest, ::testing::ValuesIn(VideoEntries()),
                          testing::CorpusTestName());
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SegmentCorpusTest);
@@ -105,6 +121,21 @@ TEST_P(SceneCutCorpusTest, BoundariesMatchCuts) {
   for (size_t i = 0; i < cuts.size(); ++i) {
     EXPECT_NEAR(boundaries[i], cuts[i], kCutTolerance) << "cut " << i;
   }
+}
+
+TEST_P(SceneCutCorpusTest, WorkerThreadsFindSameCuts) {
+  const CorpusEntry& entry = GetParam();
+  SegmentOptions options;
+  options.single_segment_max_s = 0;
+  SegmentOptions threaded = WorkerThreadOptions();
+  threaded.single_segment_max_s = 0;
+
+  std::vector<double> boundaries =
+      testing::InnerBoundaries(SegmentVideoToList(entry.FullPath(), options));
+  std::vector<double> threaded_boundaries =
+      testing::InnerBoundaries(SegmentVideoToList(entry.FullPath(), threaded));
+
+  EXPECT_EQ(threaded_boundaries, boundaries);
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, SceneCutCorpusTest, ::testing::ValuesIn(EntriesWithCuts()),

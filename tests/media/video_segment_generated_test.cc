@@ -1,5 +1,6 @@
 #include <cmath>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,23 @@ void ExpectColourCuts(const std::vector<VideoSegment>& segments, double toleranc
     EXPECT_GT(color.green, 100) << "green shot at " << frame.time_s;
     EXPECT_LT(color.red, 60) << "green shot at " << frame.time_s;
   }
+}
+
+// Options that decode GOPs on two worker threads even for small video.
+SegmentOptions WorkerThreads() {
+  SegmentOptions options;
+  options.decode_threads = 2;
+  options.parallel_min_pixels = 0;
+  return options;
+}
+
+// Segments `path`, returning the segments and the summary.
+std::vector<VideoSegment> Segment(const std::filesystem::path& path, const SegmentOptions& options,
+                                  SegmentationSummary* summary) {
+  std::vector<VideoSegment> segments;
+  *summary = SegmentVideo(path, options, {},
+                          [&](VideoSegment&& segment) { segments.push_back(std::move(segment)); });
+  return segments;
 }
 
 TEST(GeneratedVideo, ColourCutsH264) {
@@ -272,6 +290,97 @@ TEST(GeneratedVideo, CorruptPacketsSkipped) {
   for (size_t i = 1; i < segments.size(); ++i) {
     EXPECT_EQ(segments[i].start_s, segments[i - 1].end_s);
   }
+}
+
+TEST(GeneratedVideo, WorkerThreadsLongGop) {
+  msearch::testing::TempDir dir;
+  std::filesystem::path path = dir / "colours_gop250.mp4";
+  // Key frames every 10 s and none at cuts: the cuts lie inside GOPs.
+  MakeColourShots(path, "yuv420p",
+                  {"-c:v", "libx264", "-preset", "veryfast", "-g", "250", "-sc_threshold", "0"});
+  SegmentationSummary summary{};
+  SegmentationSummary threaded_summary{};
+
+  std::vector<VideoSegment> segments = Segment(path, SegmentOptions{}, &summary);
+  std::vector<VideoSegment> threaded = Segment(path, WorkerThreads(), &threaded_summary);
+
+  EXPECT_EQ(summary.decode_threads, 0);
+  EXPECT_EQ(threaded_summary.decode_threads, 2);
+  ExpectColourCuts(threaded, kCutTolerance);
+  EXPECT_EQ(testing::InnerBoundaries(threaded), testing::InnerBoundaries(segments));
+  EXPECT_EQ(threaded_summary.frames_decoded, summary.frames_decoded);
+  EXPECT_EQ(threaded_summary.frames_dropped, 0);
+  EXPECT_NEAR(threaded.back().end_s, summary.duration_s, 1e-9);
+}
+
+TEST(GeneratedVideo, WorkerThreadsShortGops) {
+  msearch::testing::TempDir dir;
+  std::filesystem::path path = dir / "colours_gop25.mp4";
+  MakeColourShots(path, "yuv420p",
+                  {"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-sc_threshold", "0"});
+  SegmentOptions no_skim = WorkerThreads();
+  no_skim.skim_quiet_gops = false;
+  SegmentationSummary skimmed{};
+  SegmentationSummary decoded{};
+
+  ExpectColourCuts(Segment(path, WorkerThreads(), &skimmed), kCutTolerance);
+  ExpectColourCuts(Segment(path, no_skim, &decoded), kCutTolerance);
+
+  EXPECT_GE(skimmed.gops_skimmed, 5);
+  EXPECT_LT(skimmed.frames_decoded, 200);
+  EXPECT_EQ(decoded.gops_skimmed, 0);
+  EXPECT_GT(decoded.frames_decoded, skimmed.frames_decoded);
+}
+
+TEST(GeneratedVideo, WorkerThreadsWithoutTimestamps) {
+  msearch::testing::TempDir dir;
+  std::filesystem::path path = dir / "colours.h264";
+  MakeColourShots(path, "yuv420p", {"-c:v", "libx264", "-preset", "ultrafast", "-f", "h264"});
+  SegmentationSummary summary{};
+
+  std::vector<VideoSegment> segments = Segment(path, WorkerThreads(), &summary);
+
+  EXPECT_EQ(summary.decode_threads, 2);
+  EXPECT_EQ(summary.frames_decoded, 313);
+  ExpectColourCuts(segments, kCutTolerance);
+}
+
+TEST(GeneratedVideo, WorkerThreadsSkipCorruptPackets) {
+  msearch::testing::TempDir dir;
+  std::filesystem::path path = dir / "damaged.mp4";
+  MakeColourShots(path, "yuv420p", {"-c:v", "libx264", "-preset", "ultrafast", "-g", "25"});
+  {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(std::filesystem::file_size(path) / 2));
+    std::string garbage(4096, '\0');
+    for (size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>(i * 37 + 11);
+    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  SegmentationSummary summary{};
+
+  std::vector<VideoSegment> segments = Segment(path, WorkerThreads(), &summary);
+
+  EXPECT_GT(summary.packets_rejected + summary.frames_dropped, 0);
+  ASSERT_FALSE(segments.empty());
+  EXPECT_NEAR(segments.back().end_s, kColourDuration, 0.1);
+  for (const VideoSegment& segment : segments) {
+    EXPECT_EQ(segment.frames.size(), 4u) << "segment " << segment.index;
+  }
+}
+
+TEST(GeneratedVideo, WorkerThreadsStopWithCallback) {
+  msearch::testing::TempDir dir;
+  std::filesystem::path path = dir / "colours_gop25.mp4";
+  MakeColourShots(path, "yuv420p",
+                  {"-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-sc_threshold", "0"});
+  SegmentOptions options = WorkerThreads();
+  options.skim_quiet_gops = false;
+
+  // The worker threads are still decoding later GOPs when the callback
+  // throws; the exception must reach the caller and the threads stop.
+  EXPECT_THROW(
+      SegmentVideo(path, options, {}, [](VideoSegment&&) { throw std::runtime_error("stop"); }),
+      std::runtime_error);
 }
 
 }  // namespace

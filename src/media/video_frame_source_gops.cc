@@ -1,6 +1,8 @@
-// The key frame skim of VideoFrameSource. Packets are buffered one GOP at a
-// time, and a second decoder decodes each key frame on its own. A GOP is
-// decoded in full only when its key frame differs from the next one.
+// GOP buffering of VideoFrameSource, for the key frame skim and the worker
+// threads. Packets are buffered one GOP at a time. For the skim, a second
+// decoder decodes each key frame on its own, and a GOP is decoded in full
+// only when its key frame differs from the next one. A GOP decoded in full
+// goes to the worker threads when there are any.
 
 #include <spdlog/spdlog.h>
 
@@ -44,12 +46,23 @@ void VideoFrameSource::StreamGop() {
   gop_packets_.clear();
   gop_bytes_ = 0;
   gop_key_frame_.reset();
+  gop_skimmable_ = false;
   gop_streaming_ = true;
+}
+
+void VideoFrameSource::SubmitGop() {
+  // Frames of earlier GOPs still in the main decoder come first.
+  DrainDecoder();
+  auto job = std::make_shared<GopJob>(std::move(gop_packets_));
+  gop_packets_.clear();
+  ready_.push_back(Slot{nullptr, job});
+  ++jobs_queued_;
+  pool_->Submit(job);
 }
 
 void VideoFrameSource::CloseGop(const AVFrame* next_key_frame,
                                 const AnalysisImage& next_key_image) {
-  bool quiet = !gop_streaming_ && gop_key_frame_ && next_key_frame != nullptr &&
+  bool quiet = !gop_streaming_ && gop_skimmable_ && gop_key_frame_ && next_key_frame != nullptr &&
                SceneScore(gop_key_image_, next_key_image) <= options_.skim_max_score;
   // In intra-only video (MJPEG, PNG, ProRes) every GOP is its key frame,
   // which is decoded already.
@@ -59,17 +72,23 @@ void VideoFrameSource::CloseGop(const AVFrame* next_key_frame,
     DrainDecoder();
     QueueFrame(std::move(gop_key_frame_));
     if (quiet) ++gops_skimmed_;
-  } else if (!gop_streaming_) {
-    for (PacketPtr& packet : gop_packets_) SendToDecoder(packet.get());
+  } else if (!gop_streaming_ && !gop_packets_.empty()) {
+    if (pool_) {
+      SubmitGop();
+    } else {
+      for (PacketPtr& packet : gop_packets_) SendToDecoder(packet.get());
+    }
   }
   gop_packets_.clear();
   gop_bytes_ = 0;
   gop_key_frame_.reset();
   gop_key_image_.clear();
+  gop_has_key_packet_ = false;
+  gop_skimmable_ = false;
   gop_streaming_ = false;
 }
 
-void VideoFrameSource::StepSkim() {
+void VideoFrameSource::StepGops() {
   if (!ReadPacket()) {
     // Nothing follows the last GOP to compare it with, so it is decoded.
     CloseGop(nullptr, {});
@@ -79,13 +98,18 @@ void VideoFrameSource::StepSkim() {
   }
 
   if ((packet_->flags & AV_PKT_FLAG_KEY) != 0) {
-    FramePtr key_frame = DecodeKeyFrame(*packet_);
+    FramePtr key_frame;
     AnalysisImage key_image;
-    if (key_frame) key_image = key_scaler_->Scale(*key_frame);
+    if (options_.skim_quiet_gops) {
+      key_frame = DecodeKeyFrame(*packet_);
+      if (key_frame) key_image = key_scaler_->Scale(*key_frame);
+    }
     CloseGop(key_frame.get(), key_image);
     gop_key_frame_ = std::move(key_frame);
     gop_key_image_ = std::move(key_image);
     gop_key_timestamp_ = PacketTimestamp(*packet_);
+    gop_has_key_packet_ = true;
+    gop_skimmable_ = gop_key_frame_ != nullptr;
   } else if (gop_streaming_) {
     SendToDecoder(packet_.get());
     av_packet_unref(packet_.get());
@@ -105,7 +129,11 @@ void VideoFrameSource::StepSkim() {
        StreamSeconds(*stream_, timestamp - gop_key_timestamp_) > options_.skim_max_gop_s) ||
       static_cast<double>(gop_packets_.size()) >
           options_.skim_max_gop_s / default_frame_interval_s_ + 1;
-  if (!gop_key_frame_ || too_long || gop_bytes_ > kMaxGopBytes) StreamGop();
+  if (too_long) gop_skimmable_ = false;
+  // Worker threads take any GOP that starts with a key packet. Without
+  // them, only a GOP that may be skimmed waits for its end.
+  bool hold = pool_ ? gop_has_key_packet_ : gop_skimmable_;
+  if (!hold || gop_bytes_ > kMaxGopBytes) StreamGop();
 }
 
 }  // namespace msearch::media
