@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "config/config_loader.h"
+#include "embedding/audio_chunks.h"
 #include "embedding/encoder.h"
 #include "media/audio_decode.h"
 #include "media/init.h"
@@ -106,46 +107,18 @@ void EmbedBatch(embedding::Encoder& encoder, const std::vector<const EmbedInput*
   }
 }
 
-// Seconds of audio per model call, as in the embedding worker: whole 10 s
-// windows, so the chunks give the same windows as one call on the whole
-// waveform, and memory keeps one chunk (19 MB at 48 kHz) however long the
-// file is.
-constexpr double kAudioChunkSeconds = 100;
-
 // Embeds the audio track of `input` chunk by chunk as it decodes, with the
-// embedding worker's rules, and appends one result per window.
+// same chunks as the embedding worker, and appends one result per window.
 void EmbedAudio(embedding::Encoder& encoder, const EmbedInput& input, nlohmann::json* results) {
   double started = MonotonicSeconds();
-  const int rate = encoder.info().audio_sample_rate;
-  const size_t chunk_samples = static_cast<size_t>(kAudioChunkSeconds * rate);
-  std::vector<float> buffer;
-  // Room for a chunk and one more decoded frame of up to 2 s, so the buffer
-  // is allocated once for usual frame sizes.
-  buffer.reserve(chunk_samples + 2 * static_cast<size_t>(rate));
-  std::vector<embedding::AudioVector> windows;
-  double offset = 0;
-  auto embed = [&](size_t count) {
-    for (embedding::AudioVector& window :
-         encoder.EncodeWaveform(std::span<const float>(buffer.data(), count))) {
-      window.start_seconds += offset;
-      window.end_seconds += offset;
-      windows.push_back(std::move(window));
-    }
-    buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(count));
-    offset += static_cast<double>(count) / rate;
-  };
+  embedding::ChunkedAudioEncoder chunks(encoder);
   media::AudioDecodeOptions decode;
-  decode.sample_rate = rate;
+  decode.sample_rate = encoder.info().audio_sample_rate;
   media::DecodeAudio(input.value, decode, [&](std::span<const float> samples) {
-    buffer.insert(buffer.end(), samples.begin(), samples.end());
-    while (buffer.size() >= chunk_samples) embed(chunk_samples);
+    chunks.Append(samples);
     return true;
   });
-  // A tail under 1 s after full chunks is left out, as the embedding worker
-  // leaves it out, so both give the same windows.
-  if (!buffer.empty() && (windows.empty() || buffer.size() >= static_cast<size_t>(rate))) {
-    embed(buffer.size());
-  }
+  std::vector<embedding::AudioVector> windows = chunks.Finish();
   double seconds = MonotonicSeconds() - started;
   for (const embedding::AudioVector& window : windows) {
     results->push_back({{"kind", "audio"},

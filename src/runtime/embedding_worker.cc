@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "embedding/audio_chunks.h"
 #include "embedding/encoder.h"
 #include "ipc/protocol.h"
 #include "media/audio_decode.h"
@@ -97,11 +98,6 @@ void EmbedImages(embedding::Encoder& encoder, const std::string& space,
                 seconds);
 }
 
-// Seconds of audio embedded per model call: whole 10 s windows, so chunking
-// a long file gives the same windows as embedding it at once, while memory
-// stays bounded.
-constexpr double kAudioChunkSeconds = 100;
-
 // Embeds the audio track of the file of `task` window by window and stores
 // the windows as its audio segments with one vector each in `space`.
 void EmbedAudio(embedding::Encoder& encoder, const std::string& space,
@@ -119,40 +115,19 @@ void EmbedAudio(embedding::Encoder& encoder, const std::string& space,
   const double duration = info ? info->duration : 0;
   TaskProgress progress(queue, session, task.id);
   bool ours = true;
-  const int rate = encoder.info().audio_sample_rate;
-  const size_t chunk_samples = static_cast<size_t>(kAudioChunkSeconds * rate);
-  std::vector<float> buffer;
+  embedding::ChunkedAudioEncoder chunks(encoder);
   std::vector<embedding::AudioVector> windows;
-  double offset = 0;
-  auto embed = [&](size_t count) {
-    for (embedding::AudioVector& window :
-         encoder.EncodeWaveform(std::span<const float>(buffer.data(), count))) {
-      window.start_seconds += offset;
-      window.end_seconds += offset;
-      windows.push_back(std::move(window));
-    }
-    buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(count));
-    offset += static_cast<double>(count) / rate;
-  };
   double started = MonotonicSeconds();
   try {
     media::AudioDecodeOptions decode;
-    decode.sample_rate = rate;
+    decode.sample_rate = encoder.info().audio_sample_rate;
     media::DecodeAudio(file->path, decode, [&](std::span<const float> samples) {
-      buffer.insert(buffer.end(), samples.begin(), samples.end());
-      while (buffer.size() >= chunk_samples) {
-        embed(chunk_samples);
-        ours = progress.Report(duration > 0 ? offset / duration : 0);
-        if (!ours) return false;
-      }
-      return true;
+      if (chunks.Append(samples) == 0) return true;
+      ours = progress.Report(duration > 0 ? chunks.embedded_seconds() / duration : 0);
+      return ours;
     });
     if (!ours) return;  // cancelled or taken over
-    // A short tail after full chunks is covered by the last window of the
-    // model's rule only when it is long enough to matter.
-    if (!buffer.empty() && (windows.empty() || buffer.size() >= static_cast<size_t>(rate))) {
-      embed(buffer.size());
-    }
+    windows = chunks.Finish();
   } catch (const media::MediaError& error) {
     spdlog::warn("{}: embed task {} for file {} ('{}') failed: {}", identity.process_id, task.id,
                  file->uuid, file->path, error.what());
@@ -219,14 +194,18 @@ int RunEmbeddingWorker(const config::Config& config, const ChildIdentity& identi
   spdlog::info("{} ready (image model '{}', audio model '{}', batch size {}, {} threads)",
                identity.process_id, config.models.image, config.models.audio, batch_size, threads);
 
-  // Loads the model of `slot` if needed, and returns false when it cannot.
-  // Then the tasks go back to waiting if the model is missing (removed after
-  // they were queued), or fail with a retry if it does not load (a model
-  // still being copied in, or a broken one).
+  // Loads the model of `slot` if needed and returns false when it cannot.
+  // The tasks are then skipped when no model is configured, and go back to
+  // waiting when the model is missing (removed after they were queued). They
+  // fail with a retry when the model does not load, for example while it is
+  // still being copied in or when it is broken.
   auto ensure_loaded = [&](ModelSlot& slot, const std::vector<queue::ClaimedTask>& tasks) {
     if (slot.encoder) return true;
     if (slot.name.empty()) {
-      // Queued while a model was configured; the configuration has none now.
+      // The tasks were queued while a model was configured, but the
+      // configuration has none now.
+      spdlog::info("{}: {} embed task(s) skipped: no {} model is configured (models.{})",
+                   identity.process_id, tasks.size(), slot.modality, slot.modality);
       for (const queue::ClaimedTask& task : tasks) {
         queue.Complete(
             task.id, session.worker_id(),
@@ -264,10 +243,10 @@ int RunEmbeddingWorker(const config::Config& config, const ChildIdentity& identi
         slot.waiting_logged = false;
         continue;
       }
-      // Tasks for the missing model wait in the queue; the scheduler makes
-      // them pending once it is installed.
+      // Tasks for the missing model wait in the queue, and the scheduler
+      // makes them pending once it is installed.
       if (!slot.waiting_logged && !slot.name.empty()) {
-        spdlog::info("{}: {} model '{}' is not installed in '{}'; its work waits for it",
+        spdlog::info("{}: {} model '{}' is not installed in '{}', so its tasks wait for it",
                      identity.process_id, slot.modality, slot.name, config.models.dir.string());
         slot.waiting_logged = true;
       }
@@ -329,7 +308,7 @@ int RunEmbeddingWorker(const config::Config& config, const ChildIdentity& identi
         audio_slot.last_used = MonotonicSeconds();
       }
     } catch (const std::exception& error) {
-      // Fail leaves alone the tasks that already finished.
+      // Fail changes nothing for the tasks that already finished.
       spdlog::error("{}: embedding {} task(s) failed: {}", identity.process_id, claimed.size(),
                     error.what());
       FailAll(queue, image_tasks, session.worker_id(), error.what(), /*retryable=*/true);
