@@ -53,6 +53,11 @@ FormatContextPtr OpenMediaFile(const std::filesystem::path& path) {
 }
 
 CodecContextPtr OpenDecoder(const AVStream& stream, const std::filesystem::path& path) {
+  return OpenDecoder(stream, path, DecoderSetup());
+}
+
+CodecContextPtr OpenDecoder(const AVStream& stream, const std::filesystem::path& path,
+                            const DecoderSetup& setup) {
   FfmpegErrorCapture capture;
   const AVCodec* codec = avcodec_find_decoder(stream.codecpar->codec_id);
   if (codec == nullptr) {
@@ -67,6 +72,7 @@ CodecContextPtr OpenDecoder(const AVStream& stream, const std::filesystem::path&
   if (rc >= 0) {
     decoder->thread_count = 1;
     decoder->pkt_timebase = stream.time_base;
+    if (setup) setup(*decoder, *codec);
     rc = avcodec_open2(decoder.get(), codec, nullptr);
   }
   if (rc < 0) {

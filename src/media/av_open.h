@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 
 #include "media/ffmpeg_handles.h"
@@ -17,6 +18,14 @@ FormatContextPtr OpenMediaFile(const std::filesystem::path& path);
 // sees them. Callers parallelise across files instead. Throws MediaError when FFmpeg has
 // no decoder for the codec or cannot open it.
 CodecContextPtr OpenDecoder(const AVStream& stream, const std::filesystem::path& path);
+
+// Callback that sets decoder options on the context after the stream
+// parameters are copied into it and before avcodec_open2.
+using DecoderSetup = std::function<void(AVCodecContext& decoder, const AVCodec& codec)>;
+
+// Opens a decoder like OpenDecoder, calling `setup` before the decoder opens.
+CodecContextPtr OpenDecoder(const AVStream& stream, const std::filesystem::path& path,
+                            const DecoderSetup& setup);
 
 // Returns the index of the first video stream that is not an attached
 // picture (cover art), or -1 when there is none.

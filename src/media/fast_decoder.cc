@@ -1,12 +1,8 @@
 #include "media/fast_decoder.h"
 
 #include <algorithm>
-#include <string>
 
-#include <fmt/format.h>
-
-#include "media/ffmpeg_log.h"
-#include "media/media_error.h"
+#include "media/av_open.h"
 
 namespace msearch::media {
 namespace {
@@ -25,34 +21,12 @@ int ChooseLowres(const AVCodec& codec, const AVCodecParameters& parameters, int 
 
 CodecContextPtr OpenFastDecoder(const AVStream& stream, const std::filesystem::path& path,
                                 const FastDecodeOptions& options) {
-  FfmpegErrorCapture capture;
-  const AVCodec* codec = avcodec_find_decoder(stream.codecpar->codec_id);
-  if (codec == nullptr) {
-    throw MediaError(
-        fmt::format("cannot decode '{}': no decoder for codec '{}' in this FFmpeg build",
-                    path.string(), avcodec_get_name(stream.codecpar->codec_id)));
-  }
-  CodecContextPtr decoder(avcodec_alloc_context3(codec));
-  if (!decoder) throw MediaError("cannot allocate an FFmpeg decoder: out of memory");
-  int rc = avcodec_parameters_to_context(decoder.get(), stream.codecpar);
-  if (rc >= 0) {
-    // One thread keeps FFmpeg's error messages on this thread, where
-    // FfmpegErrorCapture collects them.
-    decoder->thread_count = 1;
-    decoder->pkt_timebase = stream.time_base;
-    decoder->lowres = ChooseLowres(*codec, *stream.codecpar, options.min_short_side);
-    decoder->flags2 |= AV_CODEC_FLAG2_FAST;
-    decoder->skip_loop_filter = AVDISCARD_ALL;
-    decoder->skip_frame = options.skip_non_reference ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
-    rc = avcodec_open2(decoder.get(), codec, nullptr);
-  }
-  if (rc < 0) {
-    std::string detail = capture.Text();
-    throw MediaError(fmt::format("cannot open the {} decoder for '{}': {}{}", codec->name,
-                                 path.string(), FfmpegErrorString(rc),
-                                 detail.empty() ? "" : " (" + detail + ")"));
-  }
-  return decoder;
+  return OpenDecoder(stream, path, [&](AVCodecContext& decoder, const AVCodec& codec) {
+    decoder.lowres = ChooseLowres(codec, *stream.codecpar, options.min_short_side);
+    decoder.flags2 |= AV_CODEC_FLAG2_FAST;
+    decoder.skip_loop_filter = AVDISCARD_ALL;
+    decoder.skip_frame = options.skip_non_reference ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+  });
 }
 
 }  // namespace msearch::media

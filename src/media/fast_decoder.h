@@ -11,13 +11,13 @@ namespace msearch::media {
 struct FastDecodeOptions {
   // Skip frames that no other frame references (most B-frames).
   bool skip_non_reference = true;
-  // Decode at reduced resolution where the codec supports it, while the
-  // shorter side stays at least this many pixels; 0 turns it off.
+  // Minimum shorter side, in pixels, of reduced-resolution decoding (lowres)
+  // where the codec supports it. 0 decodes at full resolution.
   int min_short_side = 0;
   // Key frame skim. A GOP is a key frame and the frames up to the next one.
   // When a GOP lasts at most skim_max_gop_s seconds and its key frame scores
   // at most skim_max_score (SceneScore) against the next key frame, the key
-  // frame alone stands for the GOP. Only the other GOPs are decoded in full.
+  // frame alone represents the GOP. Only the other GOPs are decoded in full.
   // NOTE: a shot that starts and ends inside one skimmed GOP (a cutaway
   // shorter than the GOP, after which the picture returns) is missed.
   bool skim_quiet_gops = false;
