@@ -114,8 +114,8 @@ void PeakSgemm(int threads, int runs) {
   inference::UseSingleThreadedBlas();
 }
 
-// GFLOP/s of output[rows, columns] = input[rows, depth] W^T + b through
-// Linear with `layer`, on `pool`.
+// Times output[rows, columns] = input[rows, depth] W^T + b through Linear
+// with `layer` on `pool`, and returns the GFLOP/s of each run.
 std::vector<double> TimeLinear(inference::ThreadPool& pool, const inference::LinearLayer& layer,
                                int rows, int runs) {
   const int depth = layer.in_features();
@@ -133,8 +133,8 @@ std::vector<double> TimeLinear(inference::ThreadPool& pool, const inference::Lin
   return Rates(seconds, calls * flops * 1e-9);
 }
 
-// The engine's packed GEMM with the default micro-kernel on a 2048^3
-// product, the counterpart of PeakSgemm.
+// Prints the GFLOP/s of the engine's packed GEMM with the default
+// micro-kernel on a 2048^3 product, the counterpart of PeakSgemm.
 void PeakPackedGemm(int threads, int runs) {
   const inference::gemm::MicroKernel* kernel = inference::gemm::DefaultKernel();
   if (kernel == nullptr) return;

@@ -112,8 +112,8 @@ bool WaitForFile(const std::filesystem::path& path, double timeout_seconds) {
   return true;
 }
 
-// The worker process: waits for `folder`/go, then makes the thumbnail of
-// every .jpg in `folder`. Returns the exit status.
+// Runs as a worker process. Waits for the go file next to `folder`, then
+// makes the thumbnail of every .jpg in `folder`. Returns the exit status.
 int RunWorker(const std::filesystem::path& folder) {
   std::vector<std::filesystem::path> photos;
   for (const auto& entry : std::filesystem::directory_iterator(folder)) {
@@ -128,9 +128,9 @@ int RunWorker(const std::filesystem::path& folder) {
   return 0;
 }
 
-// Photos per second of wall time with `settings.workers` worker processes
-// running at once, each over its own copies of `jpeg`. Returns 0 when a
-// worker fails.
+// Returns the photos per second of wall time with `settings.workers` worker
+// processes running at once, each over its own copies of `jpeg`. Returns 0
+// when a worker fails or is not ready within 60 s.
 double ParallelWorkerRate(const std::filesystem::path& jpeg, const std::filesystem::path& scratch,
                           const Settings& settings) {
   std::filesystem::path root = scratch / "workers";
@@ -250,7 +250,7 @@ int main(int argc, char** argv) {
   for (int run = 0; run < settings.runs; ++run) {
     double rate = ParallelWorkerRate(jpeg, scratch.path(), settings);
     if (rate <= 0) {
-      std::fprintf(stderr, "pixels_bench: a worker process failed\n");
+      std::fprintf(stderr, "pixels_bench: a worker process failed or was not ready within 60 s\n");
       return 1;
     }
     parallel_rates.push_back(rate);

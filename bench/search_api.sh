@@ -35,8 +35,8 @@ while [[ $# -gt 0 ]]; do
     --shared) shared="$2"; shift 2 ;;
     --query) query="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
-    *) echo "search_api.sh: unknown option '$1'; see --help" >&2; exit 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "search_api.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 
@@ -115,17 +115,24 @@ if [[ -z "$port" ]]; then
 fi
 url="http://127.0.0.1:$port"
 
-# The index is open once /vector/stats reports it with every vector.
+# The index is open once /vector/stats reports every vector in it.
 index_ready() {
   curl -sf "$url/api/v1/vector/stats" | python3 -c '
 import json, sys
 stats = json.load(sys.stdin)
-sizes = [s["index"]["size"] for s in stats.get("spaces", []) if s.get("index")]
+sizes = [space["index"]["size"] for space in stats.get("spaces", []) if space.get("index")]
 sys.exit(0 if sizes and sizes[0] == int(sys.argv[1]) else 1)' "$count"
 }
+index_deadline=$(( $(date +%s) + 3600 ))
 until index_ready; do
   if ! kill -0 "$server_pid" 2> /dev/null; then
     echo "search_api.sh: msearch serve exited; see $work/serve.out" >&2
+    keep=1
+    exit 1
+  fi
+  if (( $(date +%s) > index_deadline )); then
+    echo "search_api.sh: timed out after 3600 s waiting for the index of $count vectors;" \
+      "see $work/serve.out" >&2
     keep=1
     exit 1
   fi
@@ -134,18 +141,19 @@ done
 echo "index open (built or loaded) $(python3 -c "print(round($(date +%s.%N) - $started, 1))") s after the start"
 curl -sf "$url/api/v1/vector/stats" | python3 -c '
 import json, sys
-for s in json.load(sys.stdin)["spaces"]:
-    i = s["index"]
+for space in json.load(sys.stdin)["spaces"]:
+    index = space["index"]
     print("space %s: %d vectors, mode %s, %.0f MiB" %
-          (s["space"], i["size"], i["mode"], i["memory_bytes"] / 2**20))'
+          (space["space"], index["size"], index["mode"], index["memory_bytes"] / 2**20))'
 
 body="{\"query\": \"$query\", \"top_k\": 20}"
 # The first query loads the model.
 curl -sf -X POST -H 'Content-Type: application/json' -d "$body" "$url/api/v1/search/text" \
   | python3 -c '
 import json, sys
-r = json.load(sys.stdin)
-print("warm-up: %d results, search_time %.1f ms" % (r["total_results"], r["search_time"] * 1000))'
+response = json.load(sys.stdin)
+print("warm-up: %d results, search_time %.1f ms"
+      % (response["total_results"], response["search_time"] * 1000))'
 
 cat > "$work/post.lua" << EOF
 wrk.method = "POST"

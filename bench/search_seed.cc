@@ -15,9 +15,12 @@
 //                    [--dimension 512] [--centres 1000] [--seed 1]
 //                    [--near-text TEXT --model DIR] [--near-fraction 0.001]
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -62,7 +65,7 @@ std::vector<float> RandomUnit(size_t dimension, std::mt19937_64& generator) {
   return vector;
 }
 
-// A unit vector at cosine `cosine` from the unit vector `target`.
+// Returns a random unit vector at cosine `cosine` from the unit vector `target`.
 std::vector<float> AtCosine(const std::vector<float>& target, double cosine,
                             std::mt19937_64& generator) {
   std::vector<float> other = RandomUnit(target.size(), generator);
@@ -92,8 +95,10 @@ int Run(const Settings& settings) {
     std::vector<std::string> texts = {settings.near_text};
     text_vector = encoder->EncodeTexts(texts).at(0);
     if (text_vector.size() != settings.dimension) {
-      std::fprintf(stderr, "search_seed: the model makes %zu-d vectors, not %zu\n",
-                   text_vector.size(), settings.dimension);
+      std::fprintf(stderr,
+                   "search_seed: the model's vectors have %zu dimensions but --dimension is %zu; "
+                   "pass --dimension %zu\n",
+                   text_vector.size(), settings.dimension, text_vector.size());
       return 2;
     }
   }
@@ -175,7 +180,8 @@ int main(int argc, char** argv) {
   app.add_option("--space", settings.space, "Embedding space (the image model's store name)")
       ->required();
   app.add_option("--count", settings.count, "Files and vectors to add");
-  app.add_option("--dimension", settings.dimension, "Elements per vector");
+  app.add_option("--dimension", settings.dimension, "Elements per vector")
+      ->check(CLI::PositiveNumber);
   app.add_option("--centres", settings.centres, "Cluster centres")->check(CLI::PositiveNumber);
   app.add_option("--seed", settings.seed, "Seed of the random vectors");
   auto* text = app.add_option("--near-text", settings.near_text,

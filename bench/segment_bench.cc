@@ -20,7 +20,7 @@
 //
 // With --file, the bench measures that file instead, with and without the
 // skim, and generates nothing. --threads sets SegmentOptions::decode_threads
-// (default 2: GOPs of 720p and larger video decode on two threads).
+// (default 2, so GOPs of 720p and larger video decode on two threads).
 //
 // Usage: segment_bench [--runs R] [--duration S] [--keep] [--file PATH] [--threads N]
 

@@ -214,9 +214,9 @@ def summarize(rounds, flops):
                                                          for r in rounds) for engine in ENGINES}
     figures = [r["results"]["msearch"]["figures"] for r in rounds]
 
-    def peak(f, prefix="peak_"):
+    def peak(row, prefix="peak_"):
         """Return the highest GFLOP/s of the peak rows whose key starts with `prefix` (0 if none)."""
-        return max([f[k] for k in f if k.startswith(prefix)], default=0.0)
+        return max([row[key] for key in row if key.startswith(prefix)], default=0.0)
 
     # The machine's measured peak is the faster of OpenBLAS's sgemm and the
     # engine's packed GEMM on the same 2048^3 product in the same process.

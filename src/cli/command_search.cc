@@ -1,7 +1,9 @@
 // msearch search: finds files by text, or by an example image, sound or
-// video. It asks the running service when there is one, which has the
-// vector indexes and models loaded; otherwise it searches in this process.
+// video. It sends the query to the running service when there is one,
+// because the service has the vector indexes and models loaded. Otherwise it
+// searches in this process.
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -39,8 +41,8 @@ struct SearchCommandOptions {
   bool local = false;
 };
 
-// Seconds a search through the service may take before the CLI gives up;
-// a first query loads the models, which takes a while on a slow disk.
+// Seconds a search through the service may take before the request times
+// out. A first query loads the models, which takes a while on a slow disk.
 constexpr time_t kRequestTimeoutSeconds = 300;
 
 std::string QueryType(const SearchCommandOptions& options) {
@@ -60,14 +62,17 @@ nlohmann::json CommonFields(const SearchCommandOptions& options) {
 
 std::string ReadWholeFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("cannot read '{}': check that the file exists", path.string()));
+  if (!in) {
+    throw Error(fmt::format("cannot read the query file '{}': check that it exists and is readable",
+                            path.string()));
+  }
   std::ostringstream content;
   content << in.rdbuf();
   return content.str();
 }
 
-// The running service's address from <data_dir>/api.json, when its main
-// process is alive.
+// Returns the running service's host and port from <data_dir>/api.json,
+// or nothing when the file is missing or its main process is not alive.
 std::optional<std::pair<std::string, int>> FindService(const config::Config& config) {
   std::ifstream in(runtime::ApiEndpointFile(config));
   if (!in) return std::nullopt;
@@ -84,11 +89,11 @@ std::optional<std::pair<std::string, int>> FindService(const config::Config& con
   return std::make_pair(host, endpoint["port"].get<int>());
 }
 
-// The response body as JSON; throws Error with the server's message for
-// anything but 200.
-nlohmann::json ParseResponse(const httplib::Result& result, const std::string& what) {
+// Returns the response body as JSON. Throws Error with the server's message
+// for any status but 200. `request` names the request in messages.
+nlohmann::json ParseResponse(const httplib::Result& result, const std::string& request) {
   if (!result) {
-    throw Error(fmt::format("the search service did not respond to {}: {}", what,
+    throw Error(fmt::format("the search service did not respond to {}: {}", request,
                             httplib::to_string(result.error())));
   }
   nlohmann::json body = nlohmann::json::parse(result->body, nullptr, /*allow_exceptions=*/false);
@@ -97,9 +102,11 @@ nlohmann::json ParseResponse(const httplib::Result& result, const std::string& w
         body.is_object() && body.contains("message") && body["message"].is_string()
             ? body["message"].get<std::string>()
             : result->body;
-    throw Error(fmt::format("{} failed with HTTP {}: {}", what, result->status, message));
+    throw Error(fmt::format("{} failed with HTTP {}: {}", request, result->status, message));
   }
-  if (!body.is_object()) throw Error(fmt::format("{} returned a body that is not JSON", what));
+  if (!body.is_object()) {
+    throw Error(fmt::format("{} returned a body that is not a JSON object", request));
+  }
   return body;
 }
 
@@ -133,8 +140,8 @@ nlohmann::json SearchThroughService(const config::Config& config, const std::str
     return ParseResponse(client.Post("/api/v1/search/" + type, items), "the " + type + " search");
   }
 
-  // A video may be large, so it goes through the upload route, which
-  // streams to disk, and the search then names the uploaded copy.
+  // A video may be large, so it goes through the upload route, which streams
+  // it to disk. The search request then names the uploaded copy.
   std::filesystem::path path = options.video;
   httplib::MultipartFormDataItems upload = {
       {"file", ReadWholeFile(path), path.filename().string(), "application/octet-stream"}};
@@ -151,8 +158,8 @@ nlohmann::json SearchThroughService(const config::Config& config, const std::str
 }
 
 nlohmann::json SearchInProcess(const config::Config& config, const SearchCommandOptions& options) {
-  // A private index folder: the service's saved indexes belong to it, and
-  // exact search needs no graph, so nothing is worth keeping.
+  // A private, temporary index folder, because the service's saved indexes
+  // belong to the service. Exact search needs no graph, so nothing is kept.
   std::filesystem::path index_dir =
       std::filesystem::temp_directory_path() / fmt::format("msearch-search-{}", getpid());
   struct RemoveOnExit {
@@ -168,7 +175,7 @@ nlohmann::json SearchInProcess(const config::Config& config, const SearchCommand
   runtime_options.open_in_background = false;
   runtime_options.upkeep = false;
   runtime_options.exact_only = true;
-  // The index logs its progress at info level; a command prints only results.
+  // The index logs its progress at info level, but a command prints only results.
   spdlog::level::level_enum level = spdlog::get_level();
   spdlog::set_level(spdlog::level::warn);
   server::SearchRuntime runtime(config, runtime_options);
@@ -207,9 +214,12 @@ nlohmann::json SearchInProcess(const config::Config& config, const SearchCommand
   return server::SearchResponseJson(query, type, outcome, MonotonicSeconds() - started);
 }
 
-std::string Clock(double seconds) {
-  int minutes = static_cast<int>(seconds / 60);
-  return fmt::format("{}:{:04.1f}", minutes, seconds - minutes * 60);
+// Formats `seconds` as minutes:seconds with tenths, such as 1:05.3.
+std::string FormatMinutes(double seconds) {
+  // Rounding to tenths first keeps 59.96 s from printing as 0:60.0.
+  const long long tenths = std::llround(seconds * 10);
+  const long long minutes = tenths / 600;
+  return fmt::format("{}:{:04.1f}", minutes, static_cast<double>(tenths % 600) / 10);
 }
 
 void PrintResults(const nlohmann::json& response) {
@@ -233,8 +243,8 @@ void PrintResults(const nlohmann::json& response) {
                              item["file_path"].get<std::string>());
     for (const nlohmann::json& segment : item.value("segments", nlohmann::json::array())) {
       std::cout << fmt::format(
-          "       {} - {}  {:.3f}  {} {}\n", Clock(segment["start"].get<double>()),
-          Clock(segment["end"].get<double>()), segment["score"].get<double>(),
+          "       {} - {}  {:.3f}  {} {}\n", FormatMinutes(segment["start"].get<double>()),
+          FormatMinutes(segment["end"].get<double>()), segment["score"].get<double>(),
           segment["track"].get<std::string>(), segment["source"].get<std::string>());
     }
   }
@@ -244,10 +254,12 @@ int RunSearch(const GlobalOptions& global, const SearchCommandOptions& options) 
   int queries = !options.query.empty() + !options.image.empty() + !options.audio.empty() +
                 !options.video.empty();
   if (queries != 1) {
-    throw Error("give exactly one query: words to find, or --image, --audio or --video FILE");
+    throw Error(
+        "invalid query: give exactly one of words to find, --image FILE, --audio FILE or "
+        "--video FILE");
   }
   if ((options.start_time || options.end_time) && options.video.empty()) {
-    throw Error("--start and --end apply only to --video");
+    throw Error("invalid options: --start and --end are valid only with --video");
   }
   config::Config config = config::LoadConfig(global.config_path);
 
@@ -291,11 +303,9 @@ void RegisterSearch(CLI::App& app, GlobalOptions& global, int* exit_code) {
       ->check(CLI::NonNegativeNumber);
   command->add_option("-k,--top-k", options->top_k, "Maximum number of results")
       ->check(CLI::Range(1, 100));
-  command
-      ->add_option("--threshold", options->threshold,
-                   "Leave out results scoring below this (0 to 1)")
+  command->add_option("--threshold", options->threshold, "Minimum score of a result, from 0 to 1")
       ->check(CLI::Range(0.0, 1.0));
-  command->add_option("-t,--type", options->type, "Only this kind of file")
+  command->add_option("-t,--type", options->type, "Return only files of this kind")
       ->check(CLI::IsMember({"image", "video", "audio"}));
   command->add_flag("--local", options->local,
                     "Search in this process even when the service is running");

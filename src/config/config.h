@@ -143,9 +143,9 @@ struct ModelsConfig {
   int inference_threads = 0;      // threads per embedding worker; 0: one per CPU core
 };
 
-// How search weighs the kinds of evidence it fuses into one score per file.
-// Each weight (0 to 1) scales the calibrated scores of hits of that
-// modality; 0 leaves the modality out.
+// Weights of the kinds of evidence that search fuses into one score per
+// file. Each weight (0 to 1) scales the calibrated scores of hits of that
+// modality, and 0 leaves the modality out.
 struct SearchConfig {
   double image_weight = 1.0;  // still images matched by their vectors
   double video_weight = 1.0;  // video segments matched by their frames

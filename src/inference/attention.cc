@@ -50,10 +50,11 @@ void MaskedSoftmaxRow(const AttentionShape& shape, const int64_t* key_mask, int 
   }
 }
 
-// Rounds up to the widest vector of the attention functions (16 floats).
+// Rounds `length` up to a multiple of 16, the widest vector (in floats) of
+// the attention functions.
 int PaddedLength(int length) { return (length + 15) / 16 * 16; }
 
-// SelfAttention on the attention functions of `kernel`.
+// Runs SelfAttention with the attention functions of `kernel`.
 void KernelAttention(ThreadPool& pool, const AttentionShape& shape, const float* qkv, float* output,
                      float* scratch, const gemm::MicroKernel& kernel) {
   const int length = shape.sequence_length;

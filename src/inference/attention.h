@@ -22,17 +22,17 @@ struct AttentionShape {
   int key_mask_stride = 0;
 };
 
-// Floats of scratch that SelfAttention needs per thread.
+// Returns the number of scratch floats that SelfAttention needs per thread.
 size_t AttentionScratchFloats(int sequence_length, int head_dim);
 
 // Scaled dot-product attention over rows laid out as [batch * seq, 3 * width]
 // with q, k and v side by side (width = num_heads * head_dim), writing the
 // merged heads to `output` [batch * seq, width]. Scores are scaled by
 // head_dim^-0.5. (batch, head) pairs run in parallel, each with its part of
-// `scratch`, which must hold num_threads * AttentionScratchFloats(seq,
-// head_dim) floats. The two products of a head run on the attention
-// functions of `kernel` when head_dim is a multiple of its vector width, and
-// on OpenBLAS otherwise or when `kernel` is nullptr.
+// `scratch`, which must have room for num_threads *
+// AttentionScratchFloats(seq, head_dim) floats. The two products of a head
+// run on the attention functions of `kernel` when head_dim is a multiple of
+// its vector width, and on OpenBLAS otherwise or when `kernel` is nullptr.
 //
 // Masked keys get probability 0. This matches the additive float32-min masks
 // of transformers 4.27 whenever a query has at least one unmasked key. A query
@@ -41,14 +41,14 @@ size_t AttentionScratchFloats(int sequence_length, int head_dim);
 void SelfAttention(ThreadPool& pool, const AttentionShape& shape, const float* qkv, float* output,
                    float* scratch, const gemm::MicroKernel* kernel);
 
-// SelfAttention with gemm::DefaultKernel().
+// Runs SelfAttention with gemm::DefaultKernel().
 void SelfAttention(ThreadPool& pool, const AttentionShape& shape, const float* qkv, float* output,
                    float* scratch);
 
-// SelfAttention for one query per sequence: the token at query_positions[b]
-// of sequence b, with every key, value and mask as above. Writes its merged
-// heads to row b of `output` [batch, width]. `scratch` must hold
-// num_threads * seq floats.
+// Computes SelfAttention for one query per sequence, the token at
+// query_positions[b] of sequence b, with every key, value and mask as above.
+// Writes its merged heads to row b of `output` [batch, width]. `scratch`
+// must have room for num_threads * seq floats.
 void SelfAttentionAt(ThreadPool& pool, const AttentionShape& shape, const float* qkv,
                      const int* query_positions, float* output, float* scratch);
 

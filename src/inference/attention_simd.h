@@ -111,9 +111,10 @@ template <int kR, int kV>
 struct ScoreDispatch {
   static void Dispatch(int rows, int vectors, int row, int vector, const HeadArguments& args,
                        const float* key_t) {
-    if (rows < kR)
+    if (rows < kR) {
       return ScoreDispatch<(kR > 1 ? kR - 1 : 1), kV>::Dispatch(rows, vectors, row, vector, args,
                                                                 key_t);
+    }
     if (vectors < kV) {
       return ScoreDispatch<kR, (kV > 1 ? kV - 1 : 1)>::Dispatch(rows, vectors, row, vector, args,
                                                                 key_t);
@@ -135,8 +136,6 @@ struct ContextDispatch {
   }
 };
 
-// The scores of one head: transposes its keys into the scratch behind the
-// scores, zero-padded to padded_length, then runs the score blocks.
 // Transposes the 8 x 8 block at `source` (rows source_stride floats apart)
 // into `target` (rows target_stride floats apart), with the usual AVX
 // unpack, shuffle and lane-permute sequence.
@@ -172,8 +171,8 @@ inline void Transpose8x8(const float* source, int64_t source_stride, float* targ
   }
 }
 
-// The scores of one head: transposes its keys into the scratch behind the
-// scores, zero-padded to padded_length, then runs the score blocks.
+// Computes the scores of one head. Transposes its keys into the scratch
+// behind the scores, zero-padded to padded_length, then runs the score blocks.
 void HeadScores(const HeadArguments& args) {
   float* key_t = args.scores + static_cast<int64_t>(args.length) * args.padded_length;
   const int full_blocks = args.length / 8 * 8;
@@ -192,9 +191,10 @@ void HeadScores(const HeadArguments& args) {
                               static_cast<const float*>(key_t));
 }
 
-// Softmax of each score row over its first `visible` keys (all of them, or
-// the query's own and earlier ones when causal) and zeros after them: the
-// operations of SoftmaxRow, on vectors of the padded row.
+// Applies softmax to each score row over its first `visible` keys (all of
+// them, or the query's own and earlier ones when causal) and writes zeros
+// after them. The operations are those of SoftmaxRow, on vectors of the
+// padded row.
 void HeadSoftmax(const HeadArguments& args) {
   IntVector lane_index;
   for (int lane = 0; lane < kLanes; ++lane) lane_index[lane] = lane;

@@ -36,8 +36,8 @@ const MicroKernel* ChooseDefault() {
     }
     if (!known) {
       spdlog::warn(
-          "MSEARCH_GEMM={} is not a GEMM path this CPU supports (avx512, avx2, blas); "
-          "using the default",
+          "MSEARCH_GEMM={} is invalid or not supported on this CPU (values: avx512, avx2, "
+          "blas), so the default GEMM path is used",
           name);
     }
   }

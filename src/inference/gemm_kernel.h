@@ -50,7 +50,7 @@ struct HeadArguments {
   int length = 0;         // tokens
   int head_dim = 0;       // a multiple of attention_lanes
   int padded_length = 0;  // length rounded up to a multiple of attention_lanes
-  float scale = 1.0f;     // factor of the scores
+  float scale = 1.0f;     // multiplies every score
   bool causal = false;    // for head_softmax: query i attends to keys 0 to i only
   // [length, padded_length] scores, followed by head_dim * padded_length
   // floats of scratch for the transposed keys.
@@ -61,6 +61,7 @@ struct HeadArguments {
 
 using HeadFunction = void (*)(const HeadArguments&);
 
+// The functions and register tile shape of one instruction set's kernel.
 struct MicroKernel {
   Isa isa;
   const char* name;  // "avx512" or "avx2", for logs and benchmarks

@@ -48,7 +48,7 @@ class LinearLayer {
   int in_features() const { return in_features_; }
   // The packed weights, or nullptr when the layer runs on OpenBLAS.
   const PackedMatrix* packed() const { return packed_.get(); }
-  // The unpacked segments; empty when the layer is packed.
+  // The unpacked segments, or empty when the layer is packed.
   std::span<const LinearWeights> segments() const { return segments_; }
 
  private:
@@ -58,8 +58,8 @@ class LinearLayer {
   std::vector<LinearWeights> segments_;
 };
 
-// Linear with a prepared layer: the packed GEMM when the layer is packed,
-// otherwise the OpenBLAS path above. Same contract.
+// Runs Linear with a prepared layer, through the packed GEMM when the layer
+// is packed and through the OpenBLAS path above otherwise. Same contract.
 void Linear(ThreadPool& pool, const float* input, int rows, int input_stride,
             const LinearLayer& layer, float* output, int output_stride,
             const LinearOptions& options = {});

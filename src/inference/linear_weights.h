@@ -18,7 +18,7 @@ struct LinearWeights {
 struct LinearOptions {
   // Adds the result to `output` instead of overwriting it (a fused residual).
   bool accumulate = false;
-  // Applied after the bias; not allowed with `accumulate`.
+  // Activation applied after the bias. Not allowed with `accumulate`.
   std::optional<Activation> activation;
 };
 

@@ -47,7 +47,7 @@ void MappedFile::ReleasePages(const std::byte* begin, size_t bytes) const {
   const uintptr_t end = (first + bytes) / page * page;
   if (start >= end) return;
   // MADV_DONTNEED on a read-only file mapping discards only page table
-  // entries; the next access reads the file's page again.
+  // entries, so the next access reads the file's page again.
   ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
 }
 

@@ -56,8 +56,8 @@ class SafetensorsFile {
   // 4-byte aligned in the mapping (then ReadFloats copies it).
   const float* FloatData(const TensorInfo& info) const;
 
-  // Drops the resident pages of [data, data + bytes) when it lies inside the
-  // mapping (see MappedFile::ReleasePages); does nothing otherwise.
+  // Drops the resident pages of [data, data + bytes) when the range is inside
+  // the mapping (see MappedFile::ReleasePages), and does nothing otherwise.
   void ReleasePages(const void* data, size_t bytes) const;
 
   // Copies a floating-point tensor (F32, F16, BF16, F64) as float32. Throws

@@ -72,12 +72,13 @@ class ThreadPool {
   std::atomic<int> count_{0};
   // The loop's number in the high 32 bits and its next unclaimed index in
   // the low 32 bits. An index is claimed with a compare-and-swap, so a
-  // thread holding a stale value of an earlier loop cannot claim anything.
+  // thread with a stale value of an earlier loop cannot claim anything.
   std::atomic<uint64_t> job_{0};
   uint32_t loops_started_ = 0;
   // Indices of the current loop not finished yet.
   std::atomic<int> unfinished_{0};
-  // Changes when a loop starts or the pool stops; idle workers wait on it.
+  // Counter that changes when a loop starts or the pool stops. Idle workers
+  // wait on it.
   std::atomic<uint32_t> wake_{0};
   std::atomic<bool> stopping_{false};
 };

@@ -55,8 +55,8 @@ class TransformerEncoder {
   // `shape` apply to every block.
   //
   // With `output_positions` (one token position per sequence), only those
-  // tokens' rows of `hidden` hold the encoder's output on return, and the
-  // other rows hold the input of the last block. The last block then runs
+  // tokens' rows of `hidden` contain the encoder's output on return, and the
+  // other rows contain the input of the last block. The last block then runs
   // its attention for those queries only (with every key and value), and
   // its output projection and MLP for those rows only. That changes none of
   // their values and saves most of one block, which is all a model that
@@ -67,7 +67,7 @@ class TransformerEncoder {
                const int* output_positions = nullptr) const;
 
  private:
-  // The pre-norm block on every row, or with `output_positions` the last
+  // Runs the pre-norm block on every row, or with `output_positions` the last
   // block's shortened form (see Forward).
   void PreNormBlock(ThreadPool& pool, const AttentionShape& shape, const Workspace& workspace,
                     const EncoderRegions& regions, const EncoderLayerWeights& layer,

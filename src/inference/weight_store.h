@@ -36,12 +36,13 @@ class WeightStore {
   LinearWeights Linear(const std::string& prefix, int out_features, int in_features,
                        bool with_bias = true);
 
-  // A LinearLayer of `segments`, views returned by Linear. When the layer
-  // packs the weights, the weight matrices are released afterwards: their
-  // pages of the mapped checkpoint leave this process's resident memory, and
-  // their converted copies are freed, so the packed copy replaces them.
+  // Builds a LinearLayer of `segments`, which are views returned by Linear.
+  // When the layer packs the weights, the weight matrices are released
+  // afterwards. Their pages of the mapped checkpoint leave this process's
+  // resident memory and their converted copies are freed, so the packed copy
+  // replaces them.
   // Pointers into the mapping stay readable (the file's pages are mapped
-  // again on access); pointers to converted copies dangle. Biases stay.
+  // again on access). Pointers to converted copies dangle. Biases stay.
   LinearLayer PackLinear(std::span<const LinearWeights> segments);
   LinearLayer PackLinear(const LinearWeights& weights) {
     return PackLinear(std::span<const LinearWeights>(&weights, 1));

@@ -79,19 +79,19 @@ void CheckSharedBufferPrefix(std::string_view prefix);
 std::vector<std::string> SweepSharedBuffers(std::string_view prefix,
                                             const std::function<bool(const std::string&)>& in_use);
 
-// A block of one prefix, as ListSharedBuffers finds it.
+// A shared memory block of one prefix, as listed by ListSharedBuffers.
 struct SharedBufferInfo {
   std::string name;  // "/<prefix>-<pid>-<n>"
   pid_t creator = 0;
   bool creator_alive = false;
   size_t bytes = 0;
-  double modified_at = 0;  // Unix seconds of the last write, about its creation
+  double modified_at = 0;  // Unix time in seconds of the last write, usually its creation
 };
 
-// The blocks of `prefix` in /dev/shm, for sweeps that decide by more than
-// the creator's life, and for limits on the memory they hold. Entries that
-// vanish while listed are left out. Throws SharedBufferError for an invalid
-// prefix.
+// Lists the blocks of `prefix` in /dev/shm, for sweeps that check more than
+// whether the creator is alive and for limits on the memory the blocks use.
+// Entries removed during the listing are skipped. Throws SharedBufferError for
+// an invalid prefix.
 std::vector<SharedBufferInfo> ListSharedBuffers(std::string_view prefix);
 
 // The pid encoded in a block name, or 0 when the name is not one of

@@ -163,9 +163,9 @@ class AudioStreamDecoder {
                                          : kMaxLeadingSilenceSeconds;
     if (seconds > limit) {
       spdlog::debug(
-          "audio: '{}' starts {:.3f} s into the presentation, after its end; the "
-          "offset is ignored",
-          path_.string(), seconds);
+          "audio: '{}' starts {:.3f} s into the presentation, beyond the limit of {:.3f} s "
+          "(the duration or kMaxLeadingSilenceSeconds), so the offset is ignored",
+          path_.string(), seconds, limit);
       return 0;
     }
     return std::max(seconds, 0.0);

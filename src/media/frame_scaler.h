@@ -29,8 +29,8 @@ std::pair<int, int> ScaledDisplaySize(int width, int height, const FrameGeometry
 // upright 8-bit RGB whose shorter side is exactly `short_side` (small video
 // is scaled up), using the frame's YUV matrix and range. A frame more than
 // kMaxAspectRatio times wider than high (or higher than wide) is cropped to
-// its centre first: scaling the shorter side of a 10000x16 video to 224
-// pixels would make frames of 140000x224 (94 MB each). The image model crops
+// its centre first, because scaling the shorter side of a 10000x16 video to
+// 224 pixels would make frames of 140000x224 (94 MB each). The image model crops
 // a centred square anyway, so the crop loses nothing it would see. The swscale context is kept
 // between frames of the same size and format. Not thread-safe.
 class FrameRgbConverter {

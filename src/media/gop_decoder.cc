@@ -9,8 +9,8 @@
 namespace msearch::media {
 namespace {
 
-// Consecutive errors from avcodec_receive_frame before the frames still in
-// the decoder are given up, as VideoFrameSource does.
+// Maximum consecutive errors from avcodec_receive_frame before the frames
+// still in the decoder are given up. VideoFrameSource uses the same limit.
 constexpr int kMaxReceiveErrors = 64;
 
 // Frames a job collects before it wakes a waiting consumer. Waking it for
@@ -181,8 +181,8 @@ void GopDecoderPool::Run(Worker* worker) {
       prepared.duration = std::max<int64_t>(0, frame.pkt_duration);
       prepared.analysis = worker->analysis.Scale(frame);
 
-      // Times here only space the model frames; VideoFrameSource times the
-      // frames for the segments.
+      // These times only space the frames that get model pixels.
+      // VideoFrameSource computes the segment times itself.
       if (prepared.timestamp != AV_NOPTS_VALUE) {
         worker->time_s = StreamSeconds(stream_, prepared.timestamp);
       }

@@ -24,7 +24,7 @@ namespace msearch::media {
 // lets the frames of a GOP wait for the GOPs before them without keeping
 // full pictures.
 struct FramePreparation {
-  int short_side = 224;  // of the model pixels, as FrameRgbConverter makes them
+  int short_side = 224;  // shorter side of the model pixels, in pixels (FrameRgbConverter)
   // A frame gets model pixels in three cases. It could start a shot: it
   // passes the threshold and ratio tests of cut_tests against the frames
   // before it in its GOP. It starts its GOP. Or the last frame with model
@@ -86,8 +86,8 @@ class GopJob {
 // Frames that depend on an earlier GOP (the leading pictures of an open
 // GOP) fail to decode and are dropped.
 //
-// Submit and the destructor are called from one thread; GopJob's consumer
-// calls come from that thread too.
+// Call Submit, the destructor and the consumer methods of GopJob (Take,
+// Wait) from one thread.
 class GopDecoderPool {
  public:
   // Starts `threads` workers for `stream`, which must outlive the pool, and

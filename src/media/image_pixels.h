@@ -31,9 +31,9 @@ inline constexpr uint8_t kAlphaBackgroundGrey = 128;
 // grayscale images are converted. Alpha is flattened onto
 // kAlphaBackgroundGrey. The image is shrunk, on load where the format
 // allows, so that its shorter side is `short_side` pixels. It is never
-// shrunk below that, and smaller images keep their size, except that the
-// longer side is at most kMaxAspectRatio x `short_side`: a longer image is
-// shrunk to fit that, whole, and its shorter side ends below `short_side`.
+// shrunk below that, and smaller images keep their size. The exception is
+// the longer side, which is at most kMaxAspectRatio x `short_side`. A longer
+// image is shrunk whole to fit, so its shorter side ends below `short_side`.
 //
 // Throws MediaError naming the file when it is missing, empty, of no supported
 // format, truncated or corrupt, or when it has more than

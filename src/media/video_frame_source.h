@@ -65,8 +65,8 @@ class VideoFrameSource {
   // The end of the last frame decoded or packet read so far: its time plus
   // its duration.
   double end_s() const;
-  // Threads decoding GOPs in parallel; 0 when every frame decodes on the
-  // calling thread.
+  // Number of threads that decode GOPs in parallel, or 0 when every frame
+  // decodes on the calling thread.
   int decode_threads() const { return pool_ ? pool_->threads() : 0; }
 
   int64_t frames_decoded() const { return frames_decoded_; }
@@ -117,7 +117,7 @@ class VideoFrameSource {
   bool decoder_fed_ = false;  // packets sent since the last drain
   PacketPtr packet_;
   std::deque<Slot> ready_;  // frames and GOP jobs not yet returned
-  int jobs_queued_ = 0;     // slots of ready_ that hold a job
+  int jobs_queued_ = 0;     // slots of ready_ that contain a job
   FrameGeometry geometry_;
   int display_width_ = 0;
   int display_height_ = 0;

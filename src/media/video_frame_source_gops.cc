@@ -13,7 +13,8 @@
 namespace msearch::media {
 namespace {
 
-// Compressed bytes of one GOP held back before it is decoded anyway.
+// Maximum compressed bytes of one buffered GOP. A larger GOP is decoded
+// without waiting for its end.
 constexpr size_t kMaxGopBytes = 64 * 1024 * 1024;
 
 int64_t PacketTimestamp(const AVPacket& packet) {
@@ -123,7 +124,7 @@ void VideoFrameSource::StepGops() {
   int64_t timestamp = PacketTimestamp(*held);
   gop_packets_.push_back(std::move(held));
 
-  // Packet counts stand in for time in streams without timestamps.
+  // The packet count also limits the GOP, for streams without timestamps.
   bool too_long =
       (timestamp != AV_NOPTS_VALUE && gop_key_timestamp_ != AV_NOPTS_VALUE &&
        StreamSeconds(*stream_, timestamp - gop_key_timestamp_) > options_.skim_max_gop_s) ||

@@ -42,9 +42,9 @@ struct WaitingFrame {
   SourceFrame frame;
 };
 
-// Returns the function that gives the model pixels of `frame` to the
-// builder: converted here, or already by a worker thread. Empty when the
-// worker thread left the frame without them.
+// Returns a function that produces the model pixels of `frame`, either by
+// converting the decoded frame or by moving out the pixels a worker thread
+// converted. Returns an empty function when the worker thread converted none.
 std::function<RgbImage()> ModelPixels(SourceFrame& frame, FrameRgbConverter& converter) {
   if (frame.model_pixels) return [&frame] { return std::move(*frame.model_pixels); };
   if (frame.frame) return [&frame, &converter] { return converter.Convert(*frame.frame); };

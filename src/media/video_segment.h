@@ -45,7 +45,7 @@ struct SegmentOptions {
   // The thumbnail is made from the model frame and is never larger than it.
   int thumbnail_size = 320;
   // Threads that decode GOPs in parallel, for video of at least
-  // parallel_min_pixels pixels per frame; 1 decodes on the calling thread
+  // parallel_min_pixels pixels per frame. 1 decodes on the calling thread
   // only. Single-threaded decoding of 1080p H.264 is the slowest step of
   // segmentation (segment_bench). Worker threads convert frames to model
   // pixels before the cuts are known, so they convert a few more frames.
@@ -88,7 +88,7 @@ struct SegmentationSummary {
   int64_t packets_rejected = 0;  // corrupt packets the decoder rejected
   int64_t frames_dropped = 0;    // frames decoded with errors, left out
   int64_t gops_skimmed = 0;      // GOPs represented by their key frame alone
-  int decode_threads = 0;        // threads that decoded GOPs; 0 for the calling thread alone
+  int decode_threads = 0;        // threads that decoded GOPs, 0 for the calling thread alone
 };
 
 // Splits the first video stream of `path` into segments at scene cuts, as

@@ -28,9 +28,9 @@ struct AnalysisOptions {
   int image_analysis_size = 1080;
   // Folder for segment thumbnails; none are written when empty.
   std::filesystem::path thumbnail_dir;
-  // Receives each video segment, its model frames included, before they
-  // are dropped: the task worker hands them to the embedding workers. An
-  // exception it throws stops the analysis.
+  // Callback that receives each video segment, including its model frames,
+  // before the frames are freed. The task worker uses it to pass the frames to
+  // the embedding workers. An exception it throws stops the analysis.
   std::function<void(const media::VideoSegment&)> on_video_segment;
 };
 

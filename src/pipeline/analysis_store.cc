@@ -5,18 +5,19 @@ namespace msearch::pipeline {
 // NOTE: these writes are six transactions, not one. Each ExtractionStore
 // call commits on its own (ReplaceSegments and ReplaceTexts in their own
 // BEGIN IMMEDIATE), and SQLite cannot nest transactions, so one outer
-// transaction needs support in the store. The order keeps this safe:
-// - MarkAnalyzed comes last and checks size, mtime and status in one
+// transaction would need support in the store. The order keeps this safe:
+// - MarkAnalyzed runs last and checks size, mtime and status in one
 //   statement. A first analysis that stops half way leaves the file
-//   unanalysed, and ExtractionStore::UnanalyzedFiles finds it again. A
-//   repeated one leaves old and new results of the same content.
+//   unanalysed, so ExtractionStore::UnanalyzedFiles returns it again. A
+//   repeated analysis that stops half way leaves old and new results of the
+//   same content.
 // - Each kind of result is replaced whole, in one transaction.
-// - The caller checks the file on disk just before this call. A change the
-//   catalog records while these writes run (only when they wait longer than
-//   debounce_ms for the write lock) deletes the rows written so far. Rows
-//   written after that describe the old content until the new content's
-//   analysis replaces them. MarkAnalyzed then returns false, and that
-//   analysis follows.
+// - The caller checks the file on disk just before this call. A change that
+//   the catalog records while these writes run deletes the rows written so
+//   far. This happens only when the writes wait longer than debounce_ms for
+//   the write lock. Rows written after that describe the old content until
+//   the analysis of the new content replaces them: MarkAnalyzed returns false
+//   here, and that analysis follows.
 bool StoreAnalysis(store::ExtractionStore& store, int64_t file_id, uint64_t size, int64_t mtime_ns,
                    const FileAnalysis& analysis) {
   store.ReplaceSegments(file_id, "video", analysis.video_segments);

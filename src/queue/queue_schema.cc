@@ -61,9 +61,9 @@ CREATE TABLE queue_pauses (
 );
 )sql";
 
-// Adds the waiting status (a task queued for work whose prerequisite, such as
-// a model, is missing) and the key it waits for. SQLite cannot change a
-// CHECK constraint in place, so the table is copied.
+// Adds the waiting status, for a queued task whose prerequisite (such as a
+// model) is missing, and the waiting_for column with the key it waits for.
+// SQLite cannot change a CHECK constraint in place, so the table is copied.
 constexpr std::string_view kVersion2 = R"sql(
 CREATE TABLE tasks_v2 (
   seq INTEGER PRIMARY KEY,

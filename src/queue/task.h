@@ -20,8 +20,8 @@ inline constexpr int kDefaultPriority = 6;
 
 // Life cycle: pending -> processing -> completed, or back to pending for a
 // retry, or failed once attempts are used up. A waiting task is queued but
-// waits for something outside the queue (a model to be installed): it is not
-// claimed until TaskQueue::EndWait makes it pending. Pending, waiting and
+// waits for a prerequisite outside the queue, such as a model to be installed.
+// It is not claimed until TaskQueue::EndWait makes it pending. Pending, waiting and
 // processing tasks can be cancelled; failed and cancelled tasks can be
 // retried.
 enum class TaskStatus { kPending, kProcessing, kCompleted, kFailed, kCancelled, kWaiting };
@@ -54,9 +54,9 @@ struct NewTask {
   std::optional<std::string> file_path;
   std::optional<int> max_attempts;  // nullopt: QueueOptions::max_attempts
   std::vector<std::string> tags;
-  // When set, the task is queued as waiting for the condition named `key`
-  // (for example "model:image") with `reason` as its error, for users to
-  // read, until TaskQueue::EndWait(key).
+  // Wait condition. When set, the task is queued as waiting until
+  // TaskQueue::EndWait(key) is called, with `reason` stored as its error
+  // message for users. An example key is "model:image".
   struct Wait {
     std::string key;
     std::string reason;

@@ -169,8 +169,8 @@ EnqueueResult TaskQueue::EnqueueLocked(const NewTask& task, double now, int64_t*
     }
   }
 
-  // Waiting tasks are bounded by what producers wait for (one per file and
-  // model at most, with dedupe keys), so only pending ones count.
+  // Only pending tasks count against max_size. Dedupe keys already limit
+  // waiting tasks to one per file and model.
   if (!task.wait && options_.max_size > 0 &&
       *pending_count >= static_cast<int64_t>(options_.max_size)) {
     return {EnqueueOutcome::kRejectedFull, ""};
@@ -356,20 +356,26 @@ bool TaskQueue::Wait(std::string_view task_id, std::string_view worker_id,
         .Bind(3, message)
         .Bind(4, now);
     s.finish.Run();
-  } else {
-    // The attempt did not run, so it does not count.
-    store::Statement update = db_.Prepare(
-        "UPDATE tasks SET status = 'waiting', waiting_for = ?2, error = ?3, updated_at = ?4, "
-        "attempts = MAX(attempts - 1, 0), lease_expires_at = NULL, progress = 0 WHERE seq = ?1");
-    update.Bind(1, task->seq).Bind(2, wait.key).Bind(3, wait.reason).Bind(4, now).Run();
+    transaction.Commit();
+    spdlog::info(
+        "task {} ({}) cancelled instead of waiting for '{}': queued task {} has the "
+        "same dedupe key",
+        task->id, task->type, wait.key, *duplicate);
+    return true;
   }
+
+  // The attempt did not run, so it does not count.
+  store::Statement update = db_.Prepare(
+      "UPDATE tasks SET status = 'waiting', waiting_for = ?2, error = ?3, updated_at = ?4, "
+      "attempts = MAX(attempts - 1, 0), lease_expires_at = NULL, progress = 0 WHERE seq = ?1");
+  update.Bind(1, task->seq).Bind(2, wait.key).Bind(3, wait.reason).Bind(4, now).Run();
   transaction.Commit();
   spdlog::info("task {} ({}) waits for '{}': {}", task->id, task->type, wait.key, wait.reason);
   return true;
 }
 
 int TaskQueue::EndWait(std::string_view key) {
-  // Checked without a write lock first: this runs every few seconds.
+  // This runs every few seconds, so it first checks without a write lock.
   {
     store::Statement any = db_.Prepare(
         "SELECT EXISTS (SELECT 1 FROM tasks WHERE status = 'waiting' AND waiting_for = ?1)");

@@ -111,14 +111,14 @@ class TaskQueue {
   // is processing under `worker_id`.
   bool Fail(std::string_view task_id, std::string_view worker_id, std::string_view error,
             bool retryable = true);
-  // Puts a task the worker claimed back to waiting for `wait.key`, when the
-  // worker finds its prerequisite missing; the attempt does not count. A
-  // queued copy with the same dedupe key supersedes it (it is cancelled).
-  // Returns false, changing nothing, unless it is processing under
+  // Moves a claimed task back to waiting for `wait.key`, for a worker that
+  // finds its prerequisite missing. The attempt does not count. If a queued
+  // copy with the same dedupe key exists, the task is cancelled instead.
+  // Returns false, changing nothing, unless the task is processing under
   // `worker_id`.
   bool Wait(std::string_view task_id, std::string_view worker_id, const NewTask::Wait& wait);
-  // Makes every task waiting for `key` pending, and returns how many. Cheap,
-  // without a write lock, when none waits.
+  // Makes every task waiting for `key` pending and returns their count. When
+  // no task waits for `key`, it only reads and takes no write lock.
   int EndWait(std::string_view key);
 
   // Returns the tasks of a dead worker to pending at once (failed when their
@@ -169,13 +169,14 @@ class TaskQueue {
 
   std::optional<TaskRecord> Get(std::string_view task_id);
   TaskPage List(const TaskFilter& filter);
-  // Tasks of `type` whose data has the top-level key `data_key` (letters,
-  // digits and '_'): every pending, waiting and processing one, and those
-  // that finished at or after `finished_after` (Unix seconds), oldest first.
-  // For sweeps of resources that tasks name, such as shared memory blocks.
+  // Returns the tasks of `type` whose data has the top-level key `data_key`,
+  // oldest first: all pending, waiting and processing ones, and those that
+  // finished at or after `finished_after` (Unix seconds). Sweeps of resources
+  // that tasks name, such as shared memory blocks, use it. Throws
+  // msearch::Error unless `data_key` contains only letters, digits and '_'.
   std::vector<TaskRecord> TasksWithDataKey(std::string_view type, std::string_view data_key,
                                            double finished_after);
-  // Dedupe keys of the processing tasks of `type`. A producer that queues
+  // Returns the dedupe keys of the processing tasks of `type`. A producer that queues
   // work again periodically skips these, because Enqueue deduplicates only
   // against queued copies.
   std::set<std::string> ProcessingDedupeKeys(std::string_view type);

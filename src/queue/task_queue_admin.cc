@@ -126,7 +126,7 @@ bool TaskQueue::Retry(std::string_view task_id) {
         "AND status IN ('pending', 'waiting')");
     duplicate.Bind(1, type).Bind(2, *dedupe_key);
     if (duplicate.Step()) {
-      spdlog::info("task {} not retried: pending task {} already queues the same work", task_id,
+      spdlog::info("task {} not retried: queued task {} already has the same dedupe key", task_id,
                    duplicate.ColumnText(0));
       return false;
     }

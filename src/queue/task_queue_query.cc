@@ -118,8 +118,8 @@ std::vector<TaskRecord> TaskQueue::TasksWithDataKey(std::string_view type,
   if (!valid_key) {
     throw Error(fmt::format("invalid task data key '{}': use letters, digits and '_'", data_key));
   }
-  // Finished tasks are found through tasks_finished (status, completed_at),
-  // the others through tasks_claim (status, ...), so neither scans the table.
+  // The conditions on type and status let SQLite search an index, such as
+  // tasks_type_status, instead of scanning the table.
   store::Statement query = db_.Prepare(fmt::format(
       "SELECT {} FROM tasks WHERE type = ?1 AND json_type(data, ?2) IS NOT NULL AND "
       "(status IN ('pending', 'waiting', 'processing') OR "

@@ -16,7 +16,8 @@ struct TaskQueue::Statements {
   explicit Statements(store::Database& db);
 
   // Enqueue.
-  store::Statement find_pending_duplicate;  // id, priority, status of a queued copy
+  // Selects id, priority and status of a pending or waiting copy.
+  store::Statement find_pending_duplicate;
   store::Statement end_wait_of_task;
   store::Statement raise_priority;
   store::Statement count_pending;

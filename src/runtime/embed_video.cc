@@ -26,12 +26,13 @@
 namespace msearch::runtime {
 namespace {
 
-// Times written by the same code round-trip exactly through SQLite and
-// JSON; the tolerance only absorbs formatting.
+// Maximum difference in seconds between segment times that count as equal.
+// Times written by the same code round-trip exactly through SQLite and JSON,
+// so the tolerance only absorbs formatting.
 constexpr double kTimeTolerance = 1e-6;
 
-// Thrown from the segmentation callback once every needed segment is done,
-// or when the task stopped being this worker's.
+// Exception thrown from the segmentation callback to stop decoding, once
+// every needed segment is decoded or the task no longer belongs to this worker.
 struct StopDecoding {};
 
 LogRateLimiter& BlockLogLimiter() {
@@ -59,7 +60,8 @@ bool FileUnchanged(const store::FileRecord& file) {
   return static_cast<uint64_t>(info.st_size) == file.size && mtime_ns == file.mtime_ns;
 }
 
-// One video's embedding, from the blocks and the file.
+// Embedding of one video's segments, from the frame blocks and, for segments
+// without a block, from the file.
 class VideoEmbedding {
  public:
   VideoEmbedding(const VideoEmbedJob& job, const queue::ClaimedTask& task,
@@ -73,21 +75,22 @@ class VideoEmbedding {
     for (const store::SegmentRecord& segment : segments_) by_index_[segment.index] = &segment;
   }
 
-  // Embeds the frames of block `name` when it matches; returns false when
-  // the task stopped being this worker's.
+  // Embeds the frames of block `name` if it matches the file, the model and
+  // the stored segments. Returns false when the task no longer belongs to
+  // this worker.
   bool UseBlock(const std::string& name) {
     std::optional<FrameBlock> block;
     try {
       block.emplace(FrameBlock::Open(name));
     } catch (const Error& error) {
-      // Gone (the worker that made it died before the task was queued, or
-      // the sweep removed it after a long wait) or damaged.
+      // The block is missing or damaged. It is missing when its creator died
+      // before the task was queued, or when the sweep removed it after a long wait.
       LogBlockProblem(name, error.what());
       return true;
     }
     FrameBlockKey expected{file_.id, file_.size, file_.mtime_ns, job_.space};
     if (block->key() != expected) {
-      LogBlockProblem(name, "it was made for another version of the file or another model");
+      LogBlockProblem(name, "it was created for another version of the file or another model");
       return true;
     }
     std::set<int> segments;
@@ -100,7 +103,8 @@ class VideoEmbedding {
         return true;
       }
       if (builder_.Has(frame.segment_index) && !segments.contains(frame.segment_index)) {
-        LogBlockProblem(name, fmt::format("segment {} came twice", frame.segment_index));
+        LogBlockProblem(
+            name, fmt::format("segment {} was already in an earlier block", frame.segment_index));
         return true;
       }
       segments.insert(frame.segment_index);
@@ -112,8 +116,9 @@ class VideoEmbedding {
     return progress_.Report(Done());
   }
 
-  // Decodes the segments no block covered. Throws TaskFailure when the file
-  // cannot be decoded or segments differently from its stored analysis.
+  // Decodes the frames of the segments that no block covered. Returns false
+  // when the task no longer belongs to this worker. Throws TaskFailure when
+  // the file cannot be decoded or its segments differ from its stored analysis.
   bool DecodeRest() {
     std::map<int, const store::SegmentRecord*> needed;
     for (const store::SegmentRecord& segment : segments_) {
@@ -128,21 +133,21 @@ class VideoEmbedding {
     bool ours = true;
     try {
       media::SegmentVideo(file_.path, options, {}, [&](media::VideoSegment&& segment) {
-        auto wanted = needed.find(segment.index);
-        if (wanted == needed.end()) return;
-        if (!SameTimes(*wanted->second, segment.start_s, segment.end_s)) {
+        auto stored = needed.find(segment.index);
+        if (stored == needed.end()) return;
+        if (!SameTimes(*stored->second, segment.start_s, segment.end_s)) {
           throw TaskFailure(
               fmt::format("the segments of '{}' differ from its stored analysis (segment {} is "
-                          "{:.3f}-{:.3f} s, stored {:.3f}-{:.3f} s); the media.video settings "
-                          "changed since it was analysed. Run 'msearch index DIR' again",
+                          "{:.3f}-{:.3f} s, stored {:.3f}-{:.3f} s). The media.video settings "
+                          "probably changed since it was analysed. Run 'msearch index DIR' again",
                           file_.path, segment.index, segment.start_s, segment.end_s,
-                          wanted->second->start_s, wanted->second->end_s),
+                          stored->second->start_s, stored->second->end_s),
               false);
         }
         for (media::TimedFrame& frame : segment.frames) {
           builder_.Add(segment.index, ToPreprocessImage(std::move(frame.image)));
         }
-        needed.erase(wanted);
+        needed.erase(stored);
         ours = progress_.Report(duration > 0 ? segment.end_s / duration : 0);
         if (!ours || needed.empty()) throw StopDecoding{};
       });
@@ -152,15 +157,15 @@ class VideoEmbedding {
     }
     if (ours && !needed.empty()) {
       throw TaskFailure(fmt::format("segment {} of '{}' was not found when its frames were decoded "
-                                    "again; the media.video settings changed since it was "
-                                    "analysed. Run 'msearch index DIR' again",
+                                    "again. The media.video settings probably changed since it "
+                                    "was analysed. Run 'msearch index DIR' again",
                                     needed.begin()->first, file_.path),
                         false);
     }
     return ours;
   }
 
-  // Stores the segment vectors. Returns the task's result.
+  // Stores the segment vectors and returns the task's result.
   nlohmann::json Store(double started) {
     builder_.Flush();
     std::map<int, std::vector<float>> vectors = builder_.Vectors();
@@ -189,7 +194,7 @@ class VideoEmbedding {
     size_t suppressed = 0;
     if (BlockLogLimiter().Allow("block", &suppressed)) {
       spdlog::info(
-          "{}: task {} does not use shared buffer {}: {}; its frames are decoded again ({} "
+          "{}: task {} does not use shared buffer {}: {}. Its frames are decoded again ({} "
           "similar messages suppressed)",
           job_.session.identity().process_id, task_.id, name, problem, suppressed);
     }
@@ -213,8 +218,8 @@ void EmbedVideo(const VideoEmbedJob& job, const queue::ClaimedTask& task) {
   const std::string& process_id = job.session.identity().process_id;
   const std::vector<std::string> blocks = FrameBlocksOf(task.data);
   double started = MonotonicSeconds();
-  // The blocks go once the task is done either way; a task that is retried
-  // decodes its frames again.
+  // The blocks are removed once the task is completed or failed, so a
+  // retried task decodes its frames again.
   auto done = [&](bool completed, const nlohmann::json& result, const std::string& error,
                   bool retryable) {
     if (completed) {
@@ -241,7 +246,7 @@ void EmbedVideo(const VideoEmbedJob& job, const queue::ClaimedTask& task) {
   VideoEmbedding embedding(job, task, *file, std::move(segments));
   try {
     for (const std::string& name : blocks) {
-      if (!embedding.UseBlock(name)) return;  // no longer this worker's task
+      if (!embedding.UseBlock(name)) return;  // the task no longer belongs to this worker
     }
     // Decoding again is only valid for the content the catalog describes.
     if (!FileUnchanged(*file)) {
@@ -260,8 +265,10 @@ void EmbedVideo(const VideoEmbedJob& job, const queue::ClaimedTask& task) {
   try {
     result = embedding.Store(started);
   } catch (const Error& error) {
-    // The file was removed or analysed again while it was embedded; its
-    // new analysis queues its own embed task.
+    // The file was removed or analysed again while it was embedded. A new
+    // analysis queues its own embed task.
+    spdlog::info("{}: embed task {} for file {} ('{}') skipped: {}", process_id, task.id,
+                 file->uuid, file->path, error.what());
     done(true, {{"skipped", error.what()}}, "", false);
     return;
   }

@@ -10,31 +10,31 @@
 
 namespace msearch::runtime {
 
-// The model, stores and settings with which an embedding worker embeds videos.
+// Model, stores and settings that an embedding worker uses to embed videos.
 struct VideoEmbedJob {
   const config::Config& config;
-  embedding::Encoder& encoder;  // the image model
-  std::string space;            // its embedding space
+  embedding::Encoder& encoder;  // image encoder
+  std::string space;            // embedding space of the encoder
   store::Catalog& catalog;
   queue::TaskQueue& queue;
   ChildSession& session;
   int batch_size = 8;  // frames per model call
 };
 
-// Runs the embed task `task` of a video (modality "video"): one vector per
-// stored video segment, the normalised mean of the vectors of the frames
-// the media pipeline picked for it (see SegmentVectorBuilder), stored in
-// job.space against the segment rows.
+// Runs the embed task `task` of a video (modality "video"). It stores one
+// vector per stored video segment in job.space: the normalised mean of the
+// vectors of the frames that the media pipeline picked for the segment (see
+// SegmentVectorBuilder).
 //
-// The frames come from the shared memory blocks the task names when a
-// block matches the file's analysed content, the segments and the model.
-// Segments without such a block (the model was missing at analysis, the
-// block is gone or stale) are decoded from the file again with the same
-// segmentation, which picks the same frames, so no vector is lost.
+// The frames come from the shared memory blocks that the task names, when a
+// block matches the file's analysed content, its segments and the model.
+// Segments without such a block are decoded from the file again. This
+// happens when the model was missing at analysis or the block is gone or
+// stale. The same segmentation picks the same frames, so no vector is lost.
 //
 // Completes or fails the task, reports progress, and removes the task's
-// blocks once the task is done. Stops, leaving the task to its new owner,
-// when it is cancelled or taken over meanwhile.
+// blocks once the task is done. Returns early, leaving the task to its new
+// owner, when the task is cancelled or taken over meanwhile.
 void EmbedVideo(const VideoEmbedJob& job, const queue::ClaimedTask& task);
 
 }  // namespace msearch::runtime

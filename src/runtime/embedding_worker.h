@@ -16,10 +16,10 @@ namespace msearch::runtime {
 //   audio  the audio track in consecutive windows, each stored as an audio
 //          segment with its vector.
 // Vectors go to the catalog's embeddings table under the model's space.
-// Long tasks report progress; a "vectors_stored" event tells the main
-// process after each store. A task whose model is not installed goes back
-// to waiting for it, and one for a modality with no model configured any
-// more is skipped. Returns the process exit code.
+// Long tasks report progress, and the worker sends a "vectors_stored" event
+// to the main process after each store. A task whose model is not installed
+// goes back to waiting for it. A task for a modality that no longer has a
+// configured model is skipped. Returns the process exit code.
 int RunEmbeddingWorker(const config::Config& config, const ChildIdentity& identity);
 
 }  // namespace msearch::runtime

@@ -11,8 +11,9 @@ namespace {
 
 constexpr char kMagic[8] = {'M', 'S', 'F', 'R', 'A', 'M', 'E', '1'};
 constexpr size_t kPrefixBytes = sizeof(kMagic) + sizeof(uint64_t);
-// A header larger than this is damage, not frames (a block holds at most a
-// few hundred frames, about 150 bytes of header each).
+// Maximum header size in bytes. A larger header means damage, because a
+// block typically contains at most a few hundred frames of about 150 header
+// bytes each (an estimate).
 constexpr uint64_t kMaxHeaderBytes = 16 << 20;
 
 size_t PadTo8(size_t bytes) { return (bytes + 7) / 8 * 8; }
@@ -21,7 +22,7 @@ size_t PixelBytes(const preprocess::RgbImage& image) {
   return static_cast<size_t>(image.width) * static_cast<size_t>(image.height) * 3;
 }
 
-// The JSON header and where the pixel data starts.
+// JSON header, start of the pixel data and total size of a block, in bytes.
 struct Layout {
   std::string header;
   size_t data_start = 0;
@@ -54,9 +55,8 @@ Layout MakeLayout(const FrameBlockKey& key, std::span<const SegmentFrame> frames
 }
 
 FrameBlockError Damaged(const std::string& name, std::string_view problem) {
-  return FrameBlockError(fmt::format(
-      "shared buffer {} is not a frame block of this version ({}); its frames are decoded again",
-      name, problem));
+  return FrameBlockError(
+      fmt::format("shared buffer {} is not a frame block of this version: {}", name, problem));
 }
 
 }  // namespace

@@ -13,16 +13,16 @@
 
 namespace msearch::runtime {
 
-// A shared memory block that is not a valid frame block (damaged, or
-// written by another version).
+// Error for a shared memory block that is not a valid frame block, because
+// it is damaged or was written by another version.
 class FrameBlockError : public Error {
  public:
   using Error::Error;
 };
 
-// The identity of a block's frames: the analysed content of one file (its
-// size and modification time when analysed) and the embedding space whose
-// model they were reduced for. A consumer uses a block only when all of it
+// Identity of a block's frames: the analysed content of one file (its size
+// and modification time when analysed) and the embedding space whose model
+// the frames were scaled for. A consumer uses a block only when every field
 // matches what it embeds now.
 struct FrameBlockKey {
   int64_t file_id = 0;
@@ -43,12 +43,13 @@ struct SegmentFrame {
   preprocess::RgbImage image;
 };
 
-// The bytes a block holding `frames` under `key` takes.
+// Returns the size in bytes of a block that contains `frames` under `key`.
 size_t FrameBlockBytes(const FrameBlockKey& key, std::span<const SegmentFrame> frames);
 
-// Writes `frames` into a new block of `prefix` and returns its name; the
-// caller owns the name (see ipc::SharedBuffer). Throws
-// ipc::SharedBufferError when the system refuses the memory.
+// Writes `frames` into a new block of `prefix` and returns its name. The
+// block outlives this call, so the caller must pass the name on or unlink it
+// (see ipc::SharedBuffer). Throws ipc::SharedBufferError when the system
+// cannot allocate the memory.
 //
 // Layout: the 8 bytes "MSFRAME1", the length of a JSON header as a 64-bit
 // integer, the header (key and, per frame, segment, times, size and offset),
@@ -56,10 +57,11 @@ size_t FrameBlockBytes(const FrameBlockKey& key, std::span<const SegmentFrame> f
 std::string WriteFrameBlock(std::string_view prefix, const FrameBlockKey& key,
                             std::span<const SegmentFrame> frames);
 
-// A frame block mapped read-only. Movable; the mapping goes away with it.
+// A frame block mapped read-only. Movable. Destroying it removes the
+// mapping, not the block.
 class FrameBlock {
  public:
-  // The location of a frame's pixels in the block, and its segment.
+  // Location of a frame's pixels in the block, and its segment.
   struct Entry {
     int segment_index = 0;
     double segment_start_s = 0;
@@ -78,7 +80,7 @@ class FrameBlock {
 
   const FrameBlockKey& key() const { return key_; }
   const std::vector<Entry>& frames() const { return frames_; }
-  // A copy of the pixels of `frame`, one of frames().
+  // Returns a copy of the pixels of `frame`, which must be one of frames().
   preprocess::RgbImage Image(const Entry& frame) const;
 
  private:

@@ -14,6 +14,7 @@
 namespace msearch::runtime {
 namespace {
 
+// Maximum of the default hand-off budget, in bytes.
 constexpr size_t kMaxBudget = size_t{512} << 20;
 
 LogRateLimiter& HandoffLogLimiter() {
@@ -50,14 +51,17 @@ FrameReducer ModelFrameReducer(const std::filesystem::path& model_dir) {
     processor = std::make_shared<const preprocess::ImageProcessor>(
         preprocess::ImageProcessor::Load(model_dir));
   } catch (const std::exception& error) {
-    spdlog::warn("video frames are handed to the embedding workers whole: {}", error.what());
+    spdlog::warn(
+        "failed to load the image preprocessor of {}, so video frames are handed to the "
+        "embedding workers whole: {}",
+        model_dir.string(), error.what());
     return ToPreprocessImage;
   }
   return [processor](const media::RgbImage& frame) {
     preprocess::RgbImage image = ToPreprocessImage(frame);
     preprocess::RgbImage reduced = processor->CenterCrop(processor->Resize(image));
-    // The encoder runs the same steps on what it gets; they must leave the
-    // reduced frame as it is, or the frame goes whole.
+    // The encoder runs the same steps on its input. If they would change the
+    // reduced frame again, the whole frame is handed over instead.
     auto [width, height] = processor->ResizedSize(reduced.width, reduced.height);
     const preprocess::ImageProcessorConfig& config = processor->config();
     bool crop_keeps = !config.do_center_crop ||
@@ -77,7 +81,8 @@ FrameHandoffWriter::~FrameHandoffWriter() { UnlinkFrameBlocks(blocks_); }
 
 void FrameHandoffWriter::Add(const media::VideoSegment& segment) {
   if (stopped_ || segment.frames.empty()) {
-    stopped_ = true;  // segments must stay consecutive, so one gap ends the hand-off
+    // Blocks contain consecutive segments, so one gap ends the hand-off.
+    stopped_ = true;
     return;
   }
   try {
@@ -100,8 +105,8 @@ void FrameHandoffWriter::Add(const media::VideoSegment& segment) {
     size_t suppressed = 0;
     if (HandoffLogLimiter().Allow("error", &suppressed)) {
       spdlog::warn(
-          "file {}: video frames from segment {} on are left to the embedding worker: {} ({} "
-          "similar messages suppressed)",
+          "file {}: failed to hand over the video frames from segment {} on, so the embedding "
+          "worker decodes them: {} ({} similar messages suppressed)",
           key_.file_id, segment.index, error.what(), suppressed);
     }
     group_.clear();
@@ -114,8 +119,10 @@ std::vector<std::string> FrameHandoffWriter::Finish() {
     try {
       Flush();
     } catch (const std::exception& error) {
-      spdlog::warn("file {}: the last video frames are left to the embedding worker: {}",
-                   key_.file_id, error.what());
+      spdlog::warn(
+          "file {}: failed to hand over the last video frames, so the embedding worker decodes "
+          "them: {}",
+          key_.file_id, error.what());
     }
   }
   group_.clear();
@@ -131,8 +138,8 @@ void FrameHandoffWriter::Flush() {
     size_t suppressed = 0;
     if (HandoffLogLimiter().Allow("budget", &suppressed)) {
       spdlog::info(
-          "file {}: {} MiB of video frames wait for the embedding workers already (budget {} "
-          "MiB); frames from segment {} on are decoded by the embedding worker ({} similar "
+          "file {}: {} MiB of video frames already wait for the embedding workers (budget {} "
+          "MiB), so the embedding worker decodes the frames from segment {} on ({} similar "
           "messages suppressed)",
           key_.file_id, in_use >> 20, options_.budget_bytes >> 20, group_.front().segment_index,
           suppressed);

@@ -72,11 +72,12 @@ int SweepHandoffBlocks(const std::string& prefix, queue::TaskQueue& queue,
     if (handed_over.contains(block.name)) {
       reason = "its task finished or waited too long";
     } else if (options.at_startup || !block.creator_alive) {
-      reason = fmt::format("process {} made it and died before handing it over", block.creator);
+      reason =
+          fmt::format("process {} created it and stopped before handing it over", block.creator);
     } else if (now - block.modified_at > options.producer_grace_seconds) {
-      reason = fmt::format("no task took it within {:.0f} s", options.producer_grace_seconds);
+      reason = fmt::format("no task named it within {:.0f} s", options.producer_grace_seconds);
     } else {
-      continue;  // still being filled, most likely
+      continue;  // most likely still being written
     }
     if (ipc::SharedBuffer::Unlink(block.name)) {
       spdlog::info("removed shared buffer {} ({} KiB): {}", block.name, block.bytes >> 10, reason);

@@ -21,39 +21,40 @@ std::string SharedBufferPrefixFor(const config::Config& config);
 
 // Settings of SweepHandoffBlocks.
 struct HandoffSweepOptions {
-  // A block named by a task that has waited in the queue this long, in
-  // seconds since the task was queued, is removed, and the embedding worker
-  // then decodes the frames itself. This bounds how long frames sit in
+  // Maximum time in seconds since a waiting or pending task was queued that
+  // its blocks are kept. After that, the blocks are removed and the embedding
+  // worker decodes the frames itself. This bounds how long frames stay in
   // memory.
   double max_wait_seconds = 900;
-  // A block that no task names may still be filling in a live task worker
-  // for this long (the analysis of one video).
+  // Time in seconds that a live task worker may still be writing a block
+  // that no task names yet (the analysis of one video).
   double producer_grace_seconds = 900;
-  // Set when no process of the instance runs (at start). A block that no
-  // queued task names is then removed, even when its creator's pid is alive
-  // (reused by another process).
+  // True when no process of the instance runs, as at startup. A block that
+  // no live task names is then removed even when its creator's pid is alive,
+  // because another process reused the pid.
   bool at_startup = false;
 };
 
-// The options for `config`: the producer grace covers the longest task a
-// task worker may run.
+// Returns the sweep options for `config`. The producer grace covers the
+// longest task a task worker may run, plus two lease periods and 60 s.
 HandoffSweepOptions HandoffSweepOptionsFor(const config::Config& config);
 
 // Removes the video frame blocks of shared memory prefix `prefix` that no
-// embedding worker will use. These are blocks named only by tasks that
-// finished (completed, failed, cancelled) or have waited longer than
-// options.max_wait_seconds, and blocks that no task names whose creator died
-// or that are older than options.producer_grace_seconds. A block named by a
-// processing task, or by a pending or waiting one within the bound, stays.
+// embedding worker will use, logs each removal and returns the count.
+// Removed are the blocks named only by tasks that finished (completed,
+// failed, cancelled) or waited longer than options.max_wait_seconds. Also
+// removed are the blocks that no task names, once their creator died or
+// they are older than options.producer_grace_seconds. A block named by a
+// processing task, or by a pending or waiting one within the bound, is kept.
 // Blocks are listed before the queue is read, so a block handed over
-// meanwhile is seen with its task. Logs each removal and returns the count.
+// meanwhile is seen with its task.
 int SweepHandoffBlocks(const std::string& prefix, queue::TaskQueue& queue,
                        const HandoffSweepOptions& options);
 
 // Removes half-written thumbnails (NAME.tmp-UUID files under `folder`)
-// last written more than `min_age_seconds` ago: a writer finishes its file
-// within a second, so an older one belongs to a process that died. Returns
-// the count.
+// last written more than `min_age_seconds` ago and returns the count. A
+// writer usually finishes its file within a second, so an older one belongs
+// to a process that died.
 int RemoveTemporaryThumbnails(const std::filesystem::path& folder, double min_age_seconds);
 
 // Removes what processes of an earlier run may have left when they were

@@ -40,8 +40,8 @@ queue::NewTask::Wait ModelWait(const config::Config& config, std::string_view mo
   std::string_view model_modality = modality == "audio" ? "audio" : "image";
   const std::string& name = ModelForModality(config, modality);
   return {ModelWaitKey(model_modality),
-          fmt::format("waiting for the {} model '{}' to be installed in '{}' (msearch models pull "
-                      "{}, or msearch models import DIR)",
+          fmt::format("waiting for the {} model '{}' to be installed in '{}'. Run 'msearch models "
+                      "pull {}' or 'msearch models import DIR'",
                       model_modality, name, config.models.dir.string(), name)};
 }
 

@@ -21,18 +21,19 @@ std::optional<std::filesystem::path> InstalledModelDir(const config::Config& con
 // vectors of different models never mix.
 std::string EmbeddingSpace(const std::string& name);
 
-// The configured model (models.image or models.audio) that embeds
-// `modality` ("image", "video" or "audio"); empty when none is configured.
+// Returns the configured model (models.image or models.audio) that embeds
+// `modality` ("image", "video" or "audio"). It is empty when none is
+// configured.
 const std::string& ModelForModality(const config::Config& config, std::string_view modality);
 
-// The wait of an embed task of `modality` while its model is not
-// installed: the key ("model:image" or "model:audio"), which
-// TaskQueue::EndWait releases once the model is installed, and a reason
-// naming the model to install.
+// Returns the wait condition of an embed task of `modality` while its model
+// is not installed. The key is "model:image" or "model:audio", which
+// TaskQueue::EndWait ends once the model is installed. The reason names the
+// model to install.
 queue::NewTask::Wait ModelWait(const config::Config& config, std::string_view modality);
 
-// The wait key of the configured model of `model_modality` ("image" or
-// "audio").
+// Returns the wait key for the configured model of `model_modality`
+// ("image" or "audio").
 std::string ModelWaitKey(std::string_view model_modality);
 
 }  // namespace msearch::runtime

@@ -21,9 +21,11 @@ constexpr int64_t kReconcileBatch = 2000;
 constexpr double kPurgeInterval = 3600;
 // Delay between checks for newly installed models, in seconds.
 constexpr double kModelCheckInterval = 2;
+// Delay between sweeps of leftover frame blocks, in seconds.
 constexpr double kLeftoverSweepInterval = 10;
-// A thumbnail writer finishes its temporary file within a second; one this
-// old after a worker restart was left by the worker that died.
+// Minimum age in seconds of a temporary thumbnail removed after a worker
+// restart. A writer usually finishes its file within a second, so an older
+// one was left by the worker that died.
 constexpr double kTemporaryFileAge = 30;
 constexpr double kCompletedTaskRetention = 24 * 3600;
 
@@ -184,7 +186,8 @@ int Scheduler::ReconcileEmbeddings(const std::string& modality) {
 void Scheduler::EndModelWaits() {
   int ended = 0;
   for (const char* modality : {kEmbedImage, kEmbedAudio}) {
-    // With no model configured any more, the worker skips the tasks.
+    // When no model is configured any more, the wait ends too, and the
+    // worker skips the tasks.
     const std::string& model = ModelForModality(config_, modality);
     if (model.empty() || InstalledModelDir(config_, model)) {
       ended += queue_.EndWait(ModelWaitKey(modality));

@@ -65,12 +65,13 @@ class Scheduler {
   int64_t reanalyze_cursor_ = 0;  // the next pass looks at files above this id
   store::EmbeddingStore embeddings_{catalog_.database()};
   // Files whose embedding this run queued, and the next pass's starting id,
-  // per modality (image, audio).
+  // per modality (image, video, audio).
   std::map<std::string, std::set<int64_t>> embedding_queued_;
   std::map<std::string, int64_t> embedding_cursor_;
-  // The pid of each worker at the last sweep: a new one means it restarted.
+  // Pid of each worker at the last sweep, by process id. A changed pid means
+  // that the worker restarted.
   std::map<std::string, int64_t> worker_pids_;
-  double next_thumbnail_sweep_ = 0;  // 0: none due
+  double next_thumbnail_sweep_ = 0;  // 0 when none is due
   double next_model_check_ = 0;
   double next_leftover_sweep_ = 0;
   double next_reconcile_ = 0;

@@ -35,7 +35,7 @@ std::map<int, std::vector<float>> SegmentVectorBuilder::Vectors() const {
     double norm = 0;
     for (double value : sum) norm += value * value;
     norm = std::sqrt(norm);
-    // Opposite frame vectors can cancel out; such a segment gets no vector
+    // Opposite frame vectors can cancel out. Such a segment gets no vector
     // rather than a meaningless one.
     if (sum.empty() || !(norm > 1e-12)) continue;
     std::vector<float>& vector = vectors[index];

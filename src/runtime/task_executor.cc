@@ -284,8 +284,8 @@ nlohmann::json TaskExecutor::Analyze(int64_t file_id, std::vector<queue::NewTask
   for (const std::string& warning : analysis.warnings) {
     spdlog::warn("file {} ('{}'): {}", file->uuid, file->path, warning);
   }
-  // Work for a model that is not installed waits in the queue, visibly,
-  // until the scheduler finds the model installed.
+  // Embed tasks for a model that is not installed are queued as waiting, so
+  // they show in the task list until the scheduler finds the model installed.
   auto queue_embed = [&](const std::string& modality) -> queue::NewTask* {
     if (!queue_embeddings || ModelForModality(config_, modality).empty()) return nullptr;
     queue::NewTask task = MakeEmbedTask(file_id, file->path, file->directory_id, modality);
@@ -303,8 +303,8 @@ nlohmann::json TaskExecutor::Analyze(int64_t file_id, std::vector<queue::NewTask
       std::vector<std::string> blocks = handoff->Finish();
       segments_handed_over = handoff->segments_handed_over();
       if (!blocks.empty()) task->data["blocks"] = blocks;
-      // The task owns them now; the task worker removes them if the queue
-      // does not take the task.
+      // The task owns the blocks now. The task worker removes them if the
+      // queue does not accept the task.
       handoff->Release();
     }
   }

@@ -45,11 +45,11 @@ queue::NewTask MakeAnalyzeTask(int64_t file_id, const std::string& path, int64_t
 
 // Settings of TaskExecutor.
 struct TaskExecutorOptions {
-  // Lets analyze add embed tasks to its follow-ups and hand video frames
-  // over in shared memory for them. Only for callers that queue follow-ups
-  // for the embedding workers (the task worker): msearch index --once runs
-  // follow-ups in place and cannot run embed tasks, and the scheduler queues
-  // the embeddings of what it indexed once a server runs.
+  // If true, analyze adds embed tasks to its follow-ups and hands video
+  // frames over in shared memory for them. Set it only in callers that queue
+  // follow-ups for the embedding workers (the task worker). msearch index
+  // --once runs follow-ups in place and cannot run embed tasks, and the
+  // scheduler queues the embeddings of what it indexed once a server runs.
   bool queue_embeddings = false;
 };
 
@@ -63,11 +63,11 @@ struct TaskExecutorOptions {
 //              text, the audio fingerprint and perceptual hashes. With
 //              TaskExecutorOptions::queue_embeddings, it also queues
 //              embed tasks for an image, the segments of a video and an
-//              audio track whose model is configured: waiting while the model
-//              is not installed. With the image model installed, the model
-//              frames of a video's segments go with the task in shared memory
-//              blocks (data "blocks"; see FrameHandoffWriter), which the
-//              caller must remove if the queue does not take the task;
+//              audio track whose model is configured. A task waits while its
+//              model is not installed. With the image model installed, the
+//              model frames of a video's segments go with the task in shared
+//              memory blocks (data "blocks", see FrameHandoffWriter). The
+//              caller must remove them if the queue does not accept the task;
 //   thumbnail  writes a JPEG thumbnail under storage.thumbnail_dir again.
 // Follow-up tasks go to `follow_ups`, so the caller decides whether to queue
 // them or run them in place (msearch index --once).

@@ -8,7 +8,8 @@
 namespace msearch::runtime {
 namespace {
 
-// Often enough for a progress bar, rare enough to cost nothing.
+// Minimum time in seconds between two reports. It is often enough for a
+// progress bar and keeps the queue writes rare.
 constexpr double kReportInterval = 1.0;
 
 }  // namespace
@@ -24,7 +25,7 @@ bool TaskProgress::Report(double fraction, const std::optional<std::string>& mes
   last_report_ = now;
   ours_ = queue_.Progress(task_id_, session_.worker_id(), fraction);
   if (!ours_) {
-    spdlog::info("{}: task {} was cancelled or taken over; stopping it",
+    spdlog::info("{}: task {} was cancelled or taken over, so this worker stops it",
                  session_.identity().process_id, task_id_);
     return false;
   }

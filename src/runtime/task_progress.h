@@ -8,17 +8,18 @@
 
 namespace msearch::runtime {
 
-// Reports how far a worker is with one long task: in the task's progress
-// field in the queue (which the task list shows) and to the main process as
-// an IPC "progress" message. The first call reports, later ones at most
-// once a second however often Report is called. Not thread-safe.
+// Reports the progress of one long task, both in the task's progress field
+// in the queue (shown in the task list) and to the main process as an IPC
+// "progress" message. The first call always reports, and later calls report
+// at most once a second. Not thread-safe.
 class TaskProgress {
  public:
   TaskProgress(queue::TaskQueue& queue, ChildSession& session, std::string task_id);
 
   // Reports `fraction` (0..1) with an optional message. Returns false once
-  // the task is no longer this worker's (cancelled, or taken over after its
-  // lease expired): the caller should stop working on it.
+  // the task no longer belongs to this worker, because it was cancelled or
+  // taken over after its lease expired. The caller should then stop working
+  // on it.
   bool Report(double fraction, const std::optional<std::string>& message = std::nullopt);
 
  private:

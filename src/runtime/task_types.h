@@ -17,9 +17,9 @@ inline constexpr int kAnalyzePriority = 7;
 inline constexpr int kEmbedPriority = 8;
 inline constexpr int kThumbnailPriority = 9;
 
-// What an embed task embeds (its data's "modality"): a still image, the
-// windows of an audio track, or the frames the media pipeline picked for
-// each segment of a video (with the image model).
+// Values of the "modality" field of an embed task's data: a still image,
+// the windows of an audio track, or the frames that the media pipeline
+// picked for each segment of a video (embedded with the image model).
 inline constexpr char kEmbedImage[] = "image";
 inline constexpr char kEmbedAudio[] = "audio";
 inline constexpr char kEmbedVideo[] = "video";

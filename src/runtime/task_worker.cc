@@ -28,9 +28,10 @@ constexpr int kExitTaskTimeout = 75;
 // safety net, because the main process wakes workers when work is queued.
 constexpr std::chrono::seconds kIdleFallback{5};
 
-// Queues `follow_ups`. Shared memory blocks named by a task the queue did
-// not take (a copy already waits, or the queue is full) are removed here,
-// since no consumer will ever see their names.
+// Queues `follow_ups` and removes the shared memory blocks named by tasks
+// that the queue did not accept (a copy is already queued, or the queue is
+// full), because no consumer will see their names. When queuing throws, it
+// removes the blocks of all of them and rethrows.
 void EnqueueFollowUps(queue::TaskQueue& queue, const std::vector<queue::NewTask>& follow_ups) {
   std::vector<queue::EnqueueResult> results;
   try {

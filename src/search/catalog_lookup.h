@@ -10,8 +10,8 @@
 
 namespace msearch::search {
 
-// Where a stored vector belongs: its file and, for a segment's vector, the
-// segment.
+// The catalog file and, for a segment's vector, the segment that a stored
+// vector belongs to.
 struct EmbeddingLocation {
   int64_t file_id = 0;
   std::optional<int64_t> segment_id;
@@ -24,7 +24,7 @@ struct EmbeddingLocation {
 };
 
 // Looks up the file and segment of each embedding id in the catalog. Ids
-// whose row is gone (the file was deleted or its vectors replaced) are
+// without a row (the file was deleted or its vectors were replaced) are
 // missing from the result.
 std::unordered_map<int64_t, EmbeddingLocation> LocateEmbeddings(store::Database& catalog,
                                                                 std::span<const int64_t> ids);

@@ -30,8 +30,8 @@ FingerprintSearcher::Signature FingerprintSearcher::ReadSignature(store::Databas
     signature.max_file_id = rows.ColumnInt(1);
     signature.bytes = rows.ColumnInt(2);
   }
-  // A file analysed again keeps its id and may keep its fingerprint's size;
-  // its new analysis time reveals the change.
+  // A file analysed again keeps its id and may keep its fingerprint's size,
+  // so only its new analysis time reveals the change.
   store::Statement analysed = catalog.Prepare("SELECT coalesce(max(analyzed_at), 0) FROM files");
   if (analysed.Step()) signature.latest_analysis = analysed.ColumnDouble(0);
   return signature;
@@ -60,7 +60,7 @@ std::shared_ptr<const media::FingerprintIndex> FingerprintSearcher::Build(
     try {
       index->Add(file_id, std::move(fingerprint));
     } catch (const Error& error) {
-      // Another Chromaprint algorithm than the first fingerprint's.
+      // The fingerprint uses a different Chromaprint algorithm than the first one added.
       ++skipped;
       size_t suppressed = 0;
       if (skipped_log.Allow("add", &suppressed)) {

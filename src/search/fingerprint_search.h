@@ -21,28 +21,30 @@ struct RecordingMatch {
 
 // Finds the files whose audio contains a clip, through an in-memory
 // media::FingerprintIndex over the catalog's fingerprints table. The index
-// is built on first use and rebuilt when the table changes: a search first
-// compares a signature of the table (row count, highest file id, total
-// size, latest analysis time of any file) with the one the index was built
-// from, so a query sees fingerprints stored up to its start.
+// is built on first use and rebuilt when the table changes. Each search
+// first compares a signature of the table (row count, highest file id,
+// total size, latest analysis time of any file) with the one the index was
+// built from, so a query finds the fingerprints stored before it started.
 //
-// NOTE: a rebuild reads every fingerprint, about 8 bytes of memory per
-// item (0.12 s of audio), so its time and memory grow with the hours of
-// audio catalogued; while files are being analysed most audio queries pay
-// for one.
+// NOTE: a rebuild reads every fingerprint and keeps about 8 bytes per item
+// (0.12 s of audio), so its time and memory grow with the hours of audio
+// catalogued. While files are being analysed, most audio queries pay for a
+// rebuild.
 //
-// Thread-safe: searches share the current index; one rebuild runs at a time.
+// Thread-safe. Searches share the current index, and one rebuild runs at a
+// time while other searches wait for it.
 class FingerprintSearcher {
  public:
   explicit FingerprintSearcher(media::FingerprintIndexOptions options = {});
 
   // Returns the recordings containing `clip`, best first, at most
-  // `max_results`; none for a clip too short or too uniform to match.
-  // `catalog` is the caller's connection, used by this thread only.
+  // `max_results`, after rebuilding the index if the table changed. Returns
+  // none for a clip too short or too uniform to match. `catalog` is the
+  // caller's connection, used by this thread only.
   std::vector<RecordingMatch> Search(store::Database& catalog, const media::AudioFingerprint& clip,
                                      size_t max_results);
 
-  // Whether `clip` is long and varied enough to be matched at all.
+  // Returns true when `clip` is long and varied enough to be matched at all.
   bool IsMatchable(const media::AudioFingerprint& clip) const;
 
  private:

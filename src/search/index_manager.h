@@ -110,11 +110,11 @@ class IndexManager {
   // Compares every space with the catalog and applies the differences.
   SyncCounts CatchUp();
   // Adds the vectors stored since the last catch-up: rows with an id above
-  // the highest one seen. Costs one indexed query when nothing is new, so
-  // searches call it first to see vectors stored a moment ago. It sees
-  // neither deletions nor a reused id, which CatchUp handles. Returns at
+  // the highest one read so far. Costs one indexed query when nothing is
+  // new, so searches call it first to include vectors stored a moment ago.
+  // It misses deletions and reused ids, which CatchUp handles. Returns at
   // once, adding nothing, while another thread is reading the catalog for
-  // the manager.
+  // the manager or running CatchUpRecent.
   SyncCounts CatchUpRecent();
   // Runs the rebuilds the indexes call for (VectorIndex::Maintain).
   void Maintain();

@@ -80,7 +80,7 @@ SyncCounts IndexManager::CatchUpRecent() {
   if (!recent_lock.owns_lock()) return {};
   const int64_t after = high_water_.load();
   int64_t newest = 0;
-  std::vector<std::pair<std::string, size_t>> spaces;  // with new rows, and their dimension
+  std::vector<std::pair<std::string, size_t>> spaces;  // spaces with new rows, and their dimension
   {
     std::unique_lock catalog_lock(catalog_mutex_, std::try_to_lock);
     if (!catalog_lock.owns_lock()) return {};
@@ -123,7 +123,7 @@ SyncCounts IndexManager::CatchUpRecent() {
   }
   RaiseHighWater(high_water_, newest);
   if (counts.added > 0) {
-    spdlog::debug("vector indexes took {} new vectors from the catalog", counts.added);
+    spdlog::debug("vector indexes added {} new vectors from the catalog", counts.added);
   }
   return counts;
 }

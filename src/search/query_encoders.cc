@@ -222,7 +222,8 @@ int QueryEncoders::UnloadIdle() {
   int unloaded = 0;
   double now = MonotonicSeconds();
   for (const auto& slot : slots_) {
-    // A slot that is loading holds its lock for seconds; it is not idle.
+    // A slot whose lock is taken is loading its model (for seconds) or in
+    // use, so it is not idle.
     std::unique_lock lock(slot->mutex, std::try_to_lock);
     if (!lock.owns_lock()) continue;
     if (!slot->encoder || now - slot->last_used < options_.idle_unload_seconds) continue;

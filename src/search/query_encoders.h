@@ -29,8 +29,9 @@ struct QueryModels {
 };
 
 struct QueryEncoderOptions {
-  int threads = 1;                   // inference threads per model
-  double idle_unload_seconds = 600;  // a model unused this long is unloaded; 0: never
+  int threads = 1;  // inference threads per model
+  // Seconds without queries after which a model is unloaded. 0 keeps models loaded.
+  double idle_unload_seconds = 600;
 };
 
 // A query turned into one vector of an embedding space.
@@ -41,15 +42,15 @@ struct SpaceVector {
   std::vector<float> vector;  // unit length
 };
 
-// The query side of the embedding models: loads each model the first time
-// a query needs it, encodes query texts, images and sounds into the spaces
-// the embedding workers fill, and unloads models left idle. A model counts
-// as installed when its folder contains config.json and model.safetensors,
-// checked on every use, so models installed or removed while the server
-// runs are picked up.
+// Query-side encoders of the embedding models. Loads each model the first
+// time a query needs it, encodes query texts, images and sounds into the
+// spaces the embedding workers fill, and unloads models left idle. A model
+// counts as installed when its folder contains config.json and
+// model.safetensors. This is checked on every use, so models installed or
+// removed while the server runs are picked up.
 //
-// Thread-safe. Encoding calls on one model are serialised by the model;
-// loading happens once even when several queries need the model at once.
+// Thread-safe. The model serialises encoding calls on it, and a model is
+// loaded once even when several queries need it at once.
 class QueryEncoders {
  public:
   QueryEncoders(QueryModels models, QueryEncoderOptions options);
@@ -64,8 +65,8 @@ class QueryEncoders {
   // then models.image and models.audio, each space once, skipping spaces
   // for which `wanted` (when set) returns false. With `chinese` set, only
   // models whose tokenizer covers Chinese (Chinese-CLIP) are used. Models
-  // that are missing or fail to load are skipped, and a sentence saying so
-  // is appended to `notes`.
+  // that are missing or fail to load are skipped, and a message naming the
+  // model is appended to `notes`.
   std::vector<SpaceVector> EncodeText(const std::string& text, bool chinese,
                                       const std::function<bool(const std::string&)>& wanted,
                                       std::vector<std::string>* notes);
@@ -75,16 +76,17 @@ class QueryEncoders {
 
   // Encodes an image file with models.image as the embedding worker does.
   // Throws ModelUnavailableError when the model is missing or does not load,
-  // InvalidQueryError when the file does not decode as an image.
+  // and InvalidQueryError when the file does not decode as an image.
   SpaceVector EncodeImageFile(const std::filesystem::path& path);
 
   // Encodes each image with models.image and returns the normalised mean of
   // their vectors, as the embedding worker makes a video segment's vector.
-  // Throws as EncodeImageFile; InvalidQueryError for an empty list.
+  // Throws ModelUnavailableError as EncodeImageFile does, and
+  // InvalidQueryError for an empty list.
   SpaceVector EncodeImagesMean(std::span<const preprocess::RgbImage> images);
 
-  // The sample rate models.audio takes waveforms at. Loads the model.
-  // Throws ModelUnavailableError.
+  // Loads models.audio and returns the sample rate of the waveforms it
+  // encodes. Throws ModelUnavailableError when the model is unavailable.
   int AudioSampleRate();
 
   // Encodes a mono waveform at AudioSampleRate() with models.audio and
@@ -92,9 +94,9 @@ class QueryEncoders {
   // ModelUnavailableError, or InvalidQueryError for an empty waveform.
   SpaceVector EncodeWaveformMean(std::span<const float> samples);
 
-  // Unloads the models unused for idle_unload_seconds. Returns how many.
-  // Never waits for a model that is loading, so a supervising loop may call
-  // it often.
+  // Unloads the models unused for idle_unload_seconds and returns how many.
+  // Skips a model whose lock is taken (loading or in use) instead of waiting,
+  // so a supervising loop may call it often.
   int UnloadIdle();
 
   // Store names (spaces) of the models loaded now.
@@ -104,7 +106,7 @@ class QueryEncoders {
   struct Slot;
 
   Slot* FindSlot(const std::string& space) const;
-  // The loaded encoder of `slot`, loading it if needed. Throws
+  // Returns the loaded encoder of `slot`, loading it if needed. Throws
   // ModelUnavailableError when the model is not installed or fails to load.
   std::shared_ptr<embedding::Encoder> Acquire(Slot& slot);
 
@@ -113,14 +115,15 @@ class QueryEncoders {
   std::vector<std::unique_ptr<Slot>> slots_;  // one per space; fixed after construction
 };
 
-// Whether `dir` contains a checkpoint: config.json and model.safetensors.
+// Returns true when `dir` contains a checkpoint: config.json and
+// model.safetensors.
 bool IsModelInstalled(const std::filesystem::path& dir);
 
 // The model_type of the checkpoint in `dir` (its config.json), or an empty
 // string when the file is missing or not JSON.
 std::string ReadModelFamily(const std::filesystem::path& dir);
 
-// Whether models of `family` have a Chinese text vocabulary.
+// Returns true when models of `family` have a Chinese text vocabulary.
 bool FamilyReadsChinese(const std::string& family);
 
 }  // namespace msearch::search

@@ -24,7 +24,8 @@ constexpr std::array<std::string_view, 58> kEnglishSoundWords = {
 
 // Chinese words, matched as substrings: music, song, background music,
 // soundtrack, speech, talking, meeting, dialogue, conversation, lecture,
-// sound, recording, interview, melody, singing, piano, guitar, applause.
+// sound, recording, interview, melody, singing, piece of music, piano,
+// guitar, applause, laughter, reading aloud, podcast.
 constexpr std::array<std::string_view, 24> kChineseSoundWords = {
     "音乐", "歌",   "背景音乐", "配乐", "语音", "讲话", "说话", "会议",
     "对话", "谈话", "演讲",     "声音", "录音", "采访", "访谈", "旋律",
@@ -83,7 +84,7 @@ bool NamesSound(std::string_view text) {
   for (std::string_view word : kChineseSoundWords) {
     if (text.find(word) != std::string_view::npos) return true;
   }
-  // Words are runs of ASCII letters and digits; anything else separates them.
+  // Words are runs of ASCII letters and digits, and anything else separates them.
   size_t pos = 0;
   while (pos < text.size()) {
     while (pos < text.size() && !IsAsciiWordCharacter(text[pos])) ++pos;

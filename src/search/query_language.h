@@ -8,7 +8,7 @@ namespace msearch::search {
 // results are weighted.
 
 // True when `text` (UTF-8) contains a Han ideograph (CJK Unified
-// Ideographs, their extensions A to F, or the compatibility block). Such
+// Ideographs, their extensions A to F, or the compatibility blocks). Such
 // queries go only to text encoders with a Chinese vocabulary, because an
 // English byte-level BPE splits Han characters into meaningless byte tokens.
 // Invalid UTF-8 bytes are skipped.

@@ -115,7 +115,8 @@ std::vector<std::vector<preprocess::RgbImage>> QueryVideoFrames(
   max_segments = std::max<size_t>(1, max_segments);
   std::vector<std::vector<preprocess::RgbImage>> groups;
   // Keeps at most 2 x max_segments groups while decoding by dropping every
-  // second one, so memory stays bounded and the kept ones stay spread out.
+  // second one, so memory stays bounded and the kept groups stay roughly
+  // spread out.
   auto thin = [&groups](size_t limit) {
     if (groups.size() <= limit) return;
     std::vector<std::vector<preprocess::RgbImage>> thinned;

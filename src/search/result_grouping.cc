@@ -9,7 +9,8 @@
 namespace msearch::search {
 namespace {
 
-// Whole-path-component prefix test: /a/b contains /a/b/c but not /a/bc.
+// Returns true when `path` lies inside `folder`, comparing whole path
+// components: /a/b/c is inside /a/b, but /a/bc is not.
 bool IsBelow(const std::filesystem::path& path, const std::filesystem::path& folder) {
   auto path_part = path.begin();
   for (const auto& folder_part : folder) {
@@ -170,8 +171,8 @@ size_t SortAndCut(std::vector<SearchResultItem>& items, const SearchOptions& opt
     if (key_a != key_b) return options.descending ? key_a > key_b : key_a < key_b;
     return by_score(a, b);
   };
-  // The best top_k by score are chosen first, whatever the order asked for:
-  // sorting by date orders the best matches by date, it does not return the
+  // The best top_k by score are chosen first, whatever the requested order.
+  // Sorting by date orders the best matches by date and does not return the
   // newest weak ones.
   std::sort(items.begin(), items.end(), by_score);
   size_t total = items.size();

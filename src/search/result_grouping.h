@@ -38,17 +38,18 @@ struct FileMatch {
 
 // Groups evidence by file. Within one kind of evidence (source and
 // modality) only the best score counts, so twenty weak segments never add
-// up to a strong match; the kinds are then combined by noisy-OR
-// (CombineScores). Stretches of the same segment merge, keeping the best
-// score; at most `max_segments` stretches per file are kept, the best ones,
-// listed in time order. Returns the files by descending score, ties by id.
+// up to a strong match. The kinds are then combined by noisy-OR
+// (CombineScores). Stretches of the same segment merge and keep the best
+// score. Each file keeps at most its `max_segments` best stretches, listed in time
+// order. Returns the files by descending score, ties by ascending id.
 std::vector<FileMatch> GroupByFile(std::span<const Evidence> evidence, size_t max_segments);
 
 // True when `file` passes every filter that is set.
 bool PassesFilters(const store::FileRecord& file, const SearchFilters& filters);
 
-// Drops items below options.threshold, sorts by options.sort, and keeps the
-// first options.top_k. Returns the number of items before the cut.
+// Drops items below options.threshold, keeps the options.top_k best by
+// score and sorts them by options.sort. Returns the number of items at or
+// above the threshold, before the top_k cut.
 size_t SortAndCut(std::vector<SearchResultItem>& items, const SearchOptions& options);
 
 }  // namespace msearch::search

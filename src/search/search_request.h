@@ -8,7 +8,8 @@
 
 namespace msearch::search {
 
-// Which files a search may return. Every set field must hold.
+// Filters on the files a search may return. A file must pass every filter
+// that is set.
 struct SearchFilters {
   std::vector<std::string> file_types;             // image, video, audio; empty: all
   std::optional<std::filesystem::path> directory;  // files below this folder (absolute)
@@ -25,8 +26,8 @@ struct SearchFilters {
 
 enum class SortKey { kScore, kDate, kSize };
 
-// What every kind of query shares: how many results, how weak a result may
-// be, which files and in which order.
+// Options common to every kind of query: the result count, the score
+// threshold, the filters and the sort order.
 struct SearchOptions {
   size_t top_k = 20;
   // Results scoring below this (0 to 1) are dropped. Matches below each

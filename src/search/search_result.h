@@ -22,7 +22,7 @@ enum class MatchSource {
 std::string_view MatchSourceName(MatchSource source);
 
 // A stretch of a file that matched: a video segment, an audio window, the
-// time range of recognised text, or where a fingerprint match lies.
+// time range of recognised text, or the range of a fingerprint match.
 struct SegmentMatch {
   std::string track;  // video or audio
   int index = -1;     // segment index in its track; -1 for ranges that are not segments
@@ -52,12 +52,12 @@ struct SearchResultItem {
 // The results of one query.
 struct SearchOutcome {
   std::vector<SearchResultItem> items;
-  // Files that matched before top_k cut the list.
+  // Files at or above the threshold, before the top_k cut.
   size_t total_matches = 0;
   // Embedding spaces searched, with the models that encoded the query.
   std::vector<std::string> spaces;
   // Parts of the query that could not run (a model not installed, the
-  // vector index still loading), as sentences.
+  // vector index still loading), as messages for the user.
   std::vector<std::string> warnings;
 };
 

@@ -65,6 +65,9 @@ namespace {
 
 constexpr char kIndexLoading[] =
     "the vector indexes are still loading, so matches by content are missing; retry in a moment";
+constexpr char kIndexFailed[] =
+    "the vector indexes failed to open, so matches by content are missing; see the main "
+    "process log for the reason, then restart msearch";
 
 Modality ModalityOf(const EmbeddingLocation& location, const store::FileRecord& file) {
   if (location.segment_id) return location.track == "audio" ? Modality::kAudio : Modality::kVideo;
@@ -101,10 +104,14 @@ void SearchService::CatchUpIndex() {
   }
 }
 
+const char* SearchService::IndexUnavailableWarning() const {
+  return index_failed_ ? kIndexFailed : kIndexLoading;
+}
+
 void SearchService::AddVectorEvidence(Run& run, const SpaceVector& vector,
                                       const ScoreCalibration& calibration) {
   if (!index_ready()) {
-    if (index_) run.Warn(kIndexLoading);
+    if (index_) run.Warn(IndexUnavailableWarning());
     return;
   }
   std::shared_ptr<VectorIndex> index = index_->FindIndex(vector.space);
@@ -177,8 +184,8 @@ void SearchService::AddVectorEvidence(Run& run, const SpaceVector& vector,
     run.evidence().push_back(std::move(evidence));
   }
   if (!stale.empty()) {
-    // Their rows were deleted (the file is gone or was embedded again);
-    // the periodic catch-up would remove them later.
+    // Their rows were deleted because the file is gone or was embedded
+    // again. The periodic catch-up would remove them later.
     size_t removed = index_->RemoveIds(stale);
     spdlog::debug("search removed {} vectors of space '{}' that are no longer catalogued", removed,
                   vector.space);
@@ -243,8 +250,8 @@ void SearchService::AddFingerprintEvidence(Run& run, const media::AudioFingerpri
     SegmentMatch segment;
     segment.track = "audio";
     segment.start_s = std::max(0.0, found.match.offset_seconds);
-    // The fingerprint's items cover less than the audio (the first needs
-    // about 2.6 s of it), so the clip's own length gives the end.
+    // The fingerprint items cover less than the decoded audio because the
+    // first item needs about 2.6 s of it, so the end comes from the clip's length.
     segment.end_s = found.match.offset_seconds + clip_seconds;
     segment.centre_s = (segment.start_s + segment.end_s) / 2;
     evidence.segment = segment;
@@ -287,7 +294,7 @@ SearchOutcome SearchService::SearchText(const TextQuery& query, const SearchOpti
   Run run(catalog, options, weights);
   CatchUpIndex();
   bool chinese = ContainsChinese(query.text);
-  if (encoders_ && index_ && !index_ready()) run.Warn(kIndexLoading);
+  if (encoders_ && index_ && !index_ready()) run.Warn(IndexUnavailableWarning());
   if (encoders_ && index_ready()) {
     // Only spaces with vectors are worth encoding the text for.
     auto has_vectors = [this](const std::string& space) {
@@ -334,8 +341,8 @@ SearchOutcome SearchService::SearchAudio(const AudioQuery& query, const SearchOp
   CatchUpIndex();
   if (!AddSoundEvidence(run, query.path, range)) {
     throw ModelUnavailableError(
-        "the query sound is too short to be matched as a recording, and the audio model is not "
-        "installed; install it or search with a longer clip");
+        "the query sound is too short or too uniform to be matched as a recording, and no audio "
+        "model is installed; install one or search with a longer clip");
   }
   return Finish(run);
 }

@@ -17,7 +17,7 @@ bool ConstantTimeEquals(std::string_view given, std::string_view expected);
 // True when api.token is empty or the request carries it as a bearer token.
 bool HasValidToken(const httplib::Request& request, const config::ApiConfig& config);
 
-// Decides whether `request` may reach its route; returns the rejection
+// Decides whether `request` may reach its route and returns the rejection
 // otherwise. /health is always allowed, and reports only its status to a
 // client without the token.
 //

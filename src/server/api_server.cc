@@ -28,7 +28,8 @@ thread_local double t_request_started = 0;
 
 // How long Stop waits for open event streams to send their last event.
 constexpr double kStreamEndSeconds = 2.0;
-// Connections waiting to be accepted; the kernel caps it at net.core.somaxconn.
+// Maximum number of connections waiting to be accepted. The kernel caps it at
+// net.core.somaxconn.
 constexpr int kListenBacklog = 128;
 
 bool HasBodyMethod(const std::string& method) {
@@ -97,7 +98,7 @@ void ConfigureHandlers(ServerContext& context) {
       });
 
   // Fills in a body for the errors cpp-httplib produces itself (unknown
-  // route, malformed request, body too large); route errors already have one.
+  // route, malformed request, body too large). Route errors already have one.
   httplib::Server::HandlerWithResponse fill_error_body = [](const httplib::Request& request,
                                                             httplib::Response& response) {
     if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
@@ -172,13 +173,13 @@ ApiServer::ApiServer(const config::Config& config, ServerHooks hooks)
   SetEventStreamOptions({});
   context_->search =
       std::make_shared<search::SearchService>(search::SearchServiceOptions{}, nullptr, nullptr);
-  // Event streams hold a thread each for as long as they are open, so the
-  // pool has a thread per allowed stream on top of api.threads.
+  // Each open event stream occupies a thread, so the pool has a thread per
+  // allowed stream on top of api.threads.
   http.new_task_queue = [context = context_.get()] {
     size_t threads = static_cast<size_t>(std::max(1, context->config.api.threads));
     return new httplib::ThreadPool(threads + context->events.max_streams());
   };
-  // The largest body of any route; PrepareBody applies each route's limit
+  // The largest body of any route. PrepareBody applies each route's own limit
   // before the body is read.
   http.set_payload_max_length(kMaxUploadBytes + kMultipartOverheadBytes);
   // cpp-httplib 0.11 also sets SO_REUSEPORT by default, which lets a second
@@ -190,7 +191,7 @@ ApiServer::ApiServer(const config::Config& config, ServerHooks hooks)
     listen_socket_ = socket;
   });
   // Responses go out as two writes (headers, then body). Without
-  // TCP_NODELAY, Nagle's algorithm holds the second until the client acks
+  // TCP_NODELAY, Nagle's algorithm delays the second until the client acks
   // the first, and a client that delays its acks adds 40 ms to every
   // request on a kept-alive connection. Accepted sockets inherit the option
   // from the listening one on Linux.
@@ -234,7 +235,7 @@ void ApiServer::Start() {
   // loop catches up could be dropped. Calling listen() again on the socket
   // raises the backlog on Linux.
   if (listen_socket_ >= 0 && listen(listen_socket_, kListenBacklog) != 0) {
-    context_->logger->warn("cannot raise the listen backlog to {}: {}", kListenBacklog,
+    context_->logger->warn("failed to raise the listen backlog to {}: {}", kListenBacklog,
                            std::strerror(errno));
   }
 

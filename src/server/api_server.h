@@ -41,8 +41,8 @@ struct ServerHooks {
   // requests a rescan instead.
   std::function<queue::NewTask(int64_t file_id, const std::string& path, int64_t directory_id)>
       make_probe_task;
-  // Files left the catalog (DELETE /api/v1/index/remove, a directory removed
-  // with its data): drop their vectors from the search index.
+  // Drops the vectors of files that left the catalog from the search index
+  // (DELETE /api/v1/index/remove, or a directory removed with its data).
   std::function<void(const std::vector<int64_t>& file_ids)> files_removed;
   // The state of the vector indexes, for GET /api/v1/vector/stats: a JSON
   // array with one object per embedding space.
@@ -53,11 +53,11 @@ struct ServerHooks {
 
 // Timing and limits of the server-sent event streams of GET /api/v1/events.
 struct EventStreamOptions {
-  double poll_seconds = 1.0;        // how often the server looks for changes
+  double poll_seconds = 1.0;        // interval between checks for changes
   double keepalive_seconds = 15.0;  // a comment line is sent after this much silence
-  // Streams open at once; more get 503. 0: api.threads. Streams run on their
-  // own threads on top of api.threads, so they never take the threads that
-  // serve other requests.
+  // Maximum number of open streams, above which requests get 503. 0 means
+  // api.threads. Streams run on their own threads on top of api.threads, so
+  // they never take the threads that serve other requests.
   size_t max_streams = 0;
 };
 
@@ -93,7 +93,7 @@ class ApiServer {
   // The bound port, valid after Start.
   int port() const { return port_; }
 
-  // Sets the event stream options; call before Start.
+  // Sets the event stream options. Call before Start.
   void SetEventStreamOptions(const EventStreamOptions& options);
 
   // Sends an event to every open stream of GET /api/v1/events. Thread-safe.

@@ -48,7 +48,7 @@ YAML::Node ToYaml(const nlohmann::json& value) {
   }
 }
 
-// Merges `change` into the mapping `node`; null values remove keys.
+// Merges `change` into the mapping `node`. Null values remove keys.
 void Merge(YAML::Node node, const nlohmann::json& change) {
   for (const auto& [key, value] : change.items()) {
     if (value.is_null()) {
@@ -64,7 +64,7 @@ void Merge(YAML::Node node, const nlohmann::json& change) {
 std::string ReadFile(const std::filesystem::path& file) {
   std::ifstream input(file);
   if (!input) {
-    throw Error(fmt::format("cannot read the configuration file '{}': {}", file.string(),
+    throw Error(fmt::format("failed to read the configuration file '{}': {}", file.string(),
                             std::strerror(errno)));
   }
   std::stringstream text;
@@ -91,19 +91,25 @@ void WriteAtomically(const std::filesystem::path& file, const std::string& text,
     if (!output) {
       std::error_code ignored;
       std::filesystem::remove(temporary, ignored);
-      throw Error(
-          fmt::format("cannot write '{}'; check that the folder is writable", temporary.string()));
+      throw Error(fmt::format("failed to write '{}': check that the folder is writable",
+                              temporary.string()));
     }
   }
   Sync(temporary);
   std::error_code error;
   std::filesystem::copy_file(file, backup, std::filesystem::copy_options::overwrite_existing,
                              error);
+  if (error) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    throw Error(fmt::format("failed to back up '{}' to '{}': {}. Check that the folder is writable",
+                            file.string(), backup.string(), error.message()));
+  }
   std::filesystem::rename(temporary, file, error);
   if (error) {
     std::error_code ignored;
     std::filesystem::remove(temporary, ignored);
-    throw Error(fmt::format("cannot replace '{}': {}", file.string(), error.message()));
+    throw Error(fmt::format("failed to replace '{}': {}", file.string(), error.message()));
   }
   Sync(file.parent_path());
 }

@@ -33,9 +33,9 @@ struct ConfigUpdate {
 // has no comments, because yaml-cpp does not keep them.
 //
 // Throws ApiError 400 naming the invalid keys (detail: keys, errors) when the
-// loader rejects the result, 409 when the server runs on built-in defaults
-// without a file or, for a merge, when the file is not valid YAML, and
-// msearch::Error when the file cannot be written.
+// loader rejects the result. Throws ApiError 409 when the server runs on
+// built-in defaults without a file, or for a merge when the file is not valid
+// YAML. Throws msearch::Error when the file or its backup cannot be written.
 ConfigUpdate UpdateConfigFile(const config::Config& running, const nlohmann::json& change,
                               bool replace);
 

@@ -34,7 +34,7 @@ std::filesystem::path RequireReadableDirectory(const std::string& text,
   }
   std::filesystem::path directory = std::filesystem::canonical(requested, error);
   if (error) {
-    throw invalid(fmt::format("the directory '{}' cannot be resolved: {}", text, error.message()));
+    throw invalid(fmt::format("failed to resolve the directory '{}': {}", text, error.message()));
   }
   return directory;
 }

@@ -16,12 +16,12 @@ std::filesystem::path RequireReadableDirectory(const std::string& text,
 
 struct AddedDirectory {
   store::DirectoryRecord record;
-  bool created = false;  // false: it was watched already
+  bool created = false;  // false when the directory was watched already
   bool monitor_notified = false;
 };
 
-// Watches `directory` (from RequireReadableDirectory): adds it to the
-// catalog, or attaches a detached entry again, and tells the file monitor.
+// Watches `directory`, a path from RequireReadableDirectory. Adds it to the
+// catalog, or attaches a detached entry again, and notifies the file monitor.
 AddedDirectory AddWatchedDirectory(ServerContext& context, store::Catalog& catalog,
                                    const std::filesystem::path& directory, bool recursive);
 

@@ -14,7 +14,7 @@ namespace msearch::server {
 
 // One server-sent event: "id: <id>", "event: <type>", "data: <data as JSON>".
 struct ServerEvent {
-  uint64_t id = 0;  // 1 for the first event, then one more per event
+  uint64_t id = 0;  // consecutive, starting at 1
   std::string type;
   nlohmann::json data;
 };
@@ -54,17 +54,18 @@ class EventBus {
   // The id of the newest event, 0 before the first.
   uint64_t last_id() const;
 
-  // Ends every stream: waits return at once and report `closed`. Called when
-  // the server stops, so that streams finish before its threads are joined.
+  // Ends every stream, because waits then return at once with `closed` set.
+  // Called when the server stops, so that streams finish before its threads
+  // are joined.
   void Close();
   bool closed() const;
 
-  // Takes one of the `max_streams` stream slots; false when all are taken or
-  // the bus is closed. Each successful call needs one ReleaseStream.
+  // Takes one of the `max_streams` stream slots. Returns false when all are
+  // taken or the bus is closed. Each successful call needs one ReleaseStream.
   bool TryOpenStream();
   void ReleaseStream();
   size_t open_streams() const;
-  // Waits up to `timeout_seconds` until no stream is open; returns whether
+  // Waits up to `timeout_seconds` until no stream is open. Returns true when
   // none is.
   bool WaitForNoStreams(double timeout_seconds);
   size_t max_streams() const;

@@ -27,7 +27,8 @@ namespace msearch::server {
 // previous one, so changes that come and go between two polls are not seen.
 // With no stream open it only sleeps.
 //
-// Thread safety: Start and Stop are called from one thread; Activate from any.
+// Thread safety: Start and Stop are called from one thread, and Activate from
+// any thread.
 class EventPoller {
  public:
   explicit EventPoller(ServerContext& context);
@@ -37,7 +38,7 @@ class EventPoller {
   EventPoller& operator=(const EventPoller&) = delete;
 
   void Start();
-  // Stops the thread; safe to call twice or without Start.
+  // Stops the thread. Safe to call twice or without Start.
   void Stop();
 
   // Called by a new stream before it reads its snapshot. When no stream was
@@ -48,8 +49,8 @@ class EventPoller {
 
  private:
   void Run();
-  // Reads the current state; publishes the differences unless `publish` is
-  // false, which only records the baselines.
+  // Reads the current state and publishes the differences. With `publish`
+  // false it only records the baselines.
   void Poll(bool publish);
   void PollTasks(DatabasePool::Lease& lease, bool publish);
   void PollFiles(DatabasePool::Lease& lease, bool publish);
@@ -57,9 +58,10 @@ class EventPoller {
   void PollProcesses(bool publish);
   void Publish(bool publish, const char* type, nlohmann::json data);
 
-  // Files changed per poll that "file_changes" lists; more set `truncated`.
+  // Maximum number of changed files that one "file_changes" event lists.
+  // More set `truncated`.
   static constexpr int64_t kMaxFileChanges = 100;
-  // Running tasks whose progress is followed.
+  // Maximum number of running tasks whose progress is tracked.
   static constexpr size_t kMaxProgressTasks = 200;
 
   ServerContext& context_;
@@ -71,7 +73,7 @@ class EventPoller {
 
   // Guards active_ and the baselines, which the poller thread and Activate use.
   std::mutex poll_mutex_;
-  bool active_ = false;  // the baselines are current; polls publish
+  bool active_ = false;  // true when the baselines are current, so polls publish
   nlohmann::json tasks_;
   nlohmann::json files_;
   double files_updated_after_ = 0;

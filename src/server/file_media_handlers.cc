@@ -15,7 +15,7 @@
 namespace msearch::server {
 namespace {
 
-// Uuids are 36 characters; anything much longer cannot be a file's.
+// UUIDs are 36 characters, so anything much longer cannot be a file's.
 constexpr size_t kMaxUuidBytes = 64;
 
 std::string LowerExtension(const std::filesystem::path& path) {
@@ -108,7 +108,7 @@ void HandleUpload(ServerContext& context, const httplib::Request& request,
   uint64_t written = 0;
   bool complete = content_reader(
       [&](const httplib::MultipartFormData& part) {
-        // Only the first field named "file" is stored; others are skipped.
+        // Only the first field named "file" is stored. Other fields are skipped.
         in_file = part.name == "file" && !target;
         if (!in_file) return true;
         original_name = part.filename;

@@ -17,8 +17,8 @@ void HandlePreview(ServerContext& context, const httplib::Request& request,
 void HandleFileMedia(ServerContext& context, const httplib::Request& request,
                      httplib::Response& response);
 
-// POST /api/v1/files/upload: stores the multipart field `file` in the upload
-// area, streaming it to disk; 413 past UploadArea::max_bytes.
+// POST /api/v1/files/upload: streams the multipart field `file` to disk in
+// the upload area. Responds 413 past UploadArea::max_bytes.
 void HandleUpload(ServerContext& context, const httplib::Request& request,
                   httplib::Response& response, const httplib::ContentReader& content_reader);
 

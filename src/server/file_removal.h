@@ -17,13 +17,13 @@ struct ThumbnailFiles {
 };
 
 // Collects the thumbnails of `files`. Call it before the files leave the
-// catalog, which forgets the paths.
+// catalog, because removing them also removes the recorded paths.
 ThumbnailFiles CollectThumbnails(store::Catalog& catalog,
                                  const std::vector<store::FileRecord>& files);
 
-// Deletes the collected images that lie inside `thumbnail_dir` (symbolic
-// links resolved; anything else is left alone), then the emptied folders.
-// Returns the number of images deleted; failures are ignored, since an
+// Deletes the collected images that lie inside `thumbnail_dir`, with symbolic
+// links resolved, then the emptied folders. Anything else is left alone.
+// Returns the number of images deleted. Failures are ignored, because an
 // image left behind only takes space.
 int64_t DeleteThumbnails(const ThumbnailFiles& thumbnails,
                          const std::filesystem::path& thumbnail_dir);

@@ -138,8 +138,8 @@ void SendFile(const httplib::Request& request, httplib::Response& response,
                                   input->seekg(static_cast<std::streamoff>(first + offset));
                                   input->read(buffer->data(), static_cast<std::streamsize>(count));
                                   auto read = static_cast<size_t>(input->gcount());
-                                  // A file cut short while it is sent ends the response early; the
-                                  // client sees fewer bytes than Content-Length promised.
+                                  // A file cut short while it is sent ends the response early,
+                                  // so the client receives fewer bytes than Content-Length.
                                   if (read == 0) return false;
                                   return sink.write(buffer->data(), read);
                                 });

@@ -10,13 +10,13 @@
 
 namespace msearch::server {
 
-// What a Range header asks of a resource of a known size.
+// The part of a resource of known size that a Range header requests.
 struct RangeRequest {
   enum class Kind {
     kWhole,          // no Range header, or one the server ignores (another
-                     // unit, several ranges): answer 200 with everything
-    kPartial,        // one satisfiable range: answer 206 with [first, last]
-    kUnsatisfiable,  // answer 416 with "Content-Range: bytes */<size>"
+                     // unit, several ranges): respond 200 with everything
+    kPartial,        // one satisfiable range: respond 206 with [first, last]
+    kUnsatisfiable,  // respond 416 with "Content-Range: bytes */<size>"
   };
   Kind kind = Kind::kWhole;
   uint64_t first = 0;  // inclusive
@@ -32,7 +32,7 @@ struct RangeRequest {
 // partial content it cannot get.
 RangeRequest ParseRange(std::string_view header, uint64_t size);
 
-// The media type of a file from its extension, e.g. "video/mp4";
+// The media type of a file from its extension, e.g. "video/mp4", or
 // "application/octet-stream" for unknown extensions.
 std::string MediaContentType(const std::filesystem::path& file);
 

@@ -54,7 +54,7 @@ inline Json Array(Json items, std::string_view description = "") {
   schema["items"] = std::move(items);
   return schema;
 }
-// An object with these properties; `required` lists the ones always present.
+// An object with these properties. `required` lists the ones always present.
 inline Json Object(Fields properties, std::initializer_list<std::string_view> required = {},
                    std::string_view description = "") {
   Json schema = Typed("object", description);

@@ -45,16 +45,19 @@ Json SearchPaths() {
                            {"file_type", Enum({"image", "video", "audio"})}},
                           {"query"});
   text_body["properties"].update(SearchFilterProperties());
+
   Json search = JsonResponse(Ref("SearchResponse"));
   paths["/api/v1/search/text"]["post"] =
       Operation("Search", "Search by text", nullptr, JsonBody(text_body),
                 Json::object({{"200", search}}), {400, 503});
+
   paths["/api/v1/search/image"]["post"] = Operation(
       "Search", "Search by an image (upload or path)", nullptr, UploadSearchForm("query_image"),
       Json::object({{"200", search}}), {400, 403, 404, 413, 503});
   paths["/api/v1/search/audio"]["post"] = Operation(
       "Search", "Search by an audio clip (upload or path)", nullptr,
       UploadSearchForm("query_audio"), Json::object({{"200", search}}), {400, 403, 404, 413, 503});
+
   Json video_body = Object({{"query_video", String("Path inside a watched directory or the "
                                                    "upload area")},
                             {"top_k", IntRange(1, 100)},

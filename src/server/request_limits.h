@@ -5,7 +5,8 @@
 
 namespace msearch::server {
 
-// Request bodies larger than these get 413 before they are read.
+// Maximum request body sizes in bytes. Larger bodies get 413 before they are
+// read.
 
 // JSON and form bodies.
 inline constexpr size_t kMaxBodyBytes = 8 * 1024 * 1024;
@@ -20,7 +21,7 @@ inline constexpr size_t kMultipartOverheadBytes = 64 * 1024;
 size_t MaxBodyBytes(std::string_view method, std::string_view path);
 
 // True for the routes that stream their body to disk instead of reading it
-// into memory; they accept chunked bodies without Content-Length.
+// into memory. Only these accept chunked bodies without Content-Length.
 bool StreamsBody(std::string_view method, std::string_view path);
 
 }  // namespace msearch::server

@@ -60,7 +60,7 @@ std::optional<std::string> JsonOptionalChoice(const nlohmann::json& body, const 
 // A required list of `min_items` to `max_items` non-empty strings.
 std::vector<std::string> JsonStringList(const nlohmann::json& body, const std::string& name,
                                         size_t min_items, size_t max_items);
-// A boolean field; `default_value` when absent or null.
+// A boolean field, or `default_value` when absent or null.
 bool JsonBool(const nlohmann::json& body, const std::string& name, bool default_value);
 
 // Counts the Unicode code points of UTF-8 `text` by skipping continuation bytes.

@@ -27,7 +27,7 @@ store::DirectoryRecord RequireDirectory(store::Catalog& catalog, const std::stri
   return *directory;
 }
 
-// A detached directory is kept only for its files; it cannot be paused or
+// A detached directory is kept only for its files, so it cannot be paused or
 // scanned until it is added again.
 void RequireAttached(const store::DirectoryRecord& directory, std::string_view action) {
   if (!directory.detached) return;

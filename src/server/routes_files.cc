@@ -19,7 +19,7 @@ constexpr std::array<std::string_view, 3> kFileTypes = {"image", "video", "audio
 constexpr std::array<std::string_view, 2> kTracks = {"video", "audio"};
 constexpr int64_t kDefaultFileLimit = 100;
 constexpr int64_t kMaxFileLimit = 1000;
-// Uuids are 36 characters; anything much longer cannot be a file's.
+// UUIDs are 36 characters, so anything much longer cannot be a file's.
 constexpr size_t kMaxUuidBytes = 64;
 
 store::FileRecord RequireFile(store::Catalog& catalog, const std::string& uuid) {

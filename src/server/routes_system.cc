@@ -19,7 +19,7 @@ void HandleHealth(ServerContext& context, const httplib::Request& request,
   nlohmann::json database = DatabaseStatus(context);
   bool healthy = processes_ok && database["reachable"].get<bool>();
   std::string status = healthy ? "ok" : "degraded";
-  // Without the token a client learns only whether the service is up; the
+  // Without the token a client learns only whether the service is up. The
   // process table (pids, memory) and the database paths stay private.
   if (!HasValidToken(request, context.config.api)) {
     WriteJson(response, {{"status", status}});
@@ -120,8 +120,8 @@ void HandleSystemInfo(ServerContext& context, httplib::Response& response) {
   try {
     models = SystemInfoModels(ConfiguredModels(context));
   } catch (const std::exception& error) {
-    // The models folder may be unreadable; the rest of the report still helps.
-    context.logger->warn("system info: cannot read the models: {}", error.what());
+    // The models folder may be unreadable, but the rest of the report is still useful.
+    context.logger->warn("system info: failed to read the models: {}", error.what());
   }
   WriteJson(response,
             {

@@ -9,7 +9,7 @@ namespace msearch::server {
 namespace {
 
 // A catalogued segment's thumbnail is served by the segment thumbnail
-// route; other stretches have none.
+// route. Other stretches have none.
 nlohmann::json SegmentThumbnailUrl(const store::FileRecord& file,
                                    const search::SegmentMatch& segment) {
   if (!segment.thumbnail_path || segment.index < 0) return nullptr;

@@ -10,12 +10,12 @@ namespace msearch::server {
 
 // One SearchResponse item: file_uuid, file_path, file_name, file_type,
 // score, modality (image, video or audio), thumbnail_path and preview_path
-// (URLs), metadata, timestamp_info (the best matching stretch: start, end,
-// centre, representative, duration, index, track; null without one), plus match
-// (the strongest source: vector, text, metadata or fingerprint), sources,
-// matched_fields, matched_text and segments (every matching stretch in time
-// order, with the fields of timestamp_info and score, source,
-// thumbnail_url and preview_url).
+// (URLs), metadata and timestamp_info. timestamp_info is the best matching
+// stretch (start, end, centre, representative, duration, index, track), or
+// null without one. The item also has match (the strongest source: vector,
+// text, metadata or fingerprint), sources, matched_fields and matched_text.
+// Its segments list every matching stretch in time order, with the fields of
+// timestamp_info plus score, source, thumbnail_url and preview_url.
 nlohmann::json SearchItemJson(const search::SearchResultItem& item);
 
 // SearchResponse: query, total_results, results, search_time (seconds),

@@ -167,8 +167,11 @@ std::optional<double> ParseTimestamp(std::string_view text) {
     double seconds = 0;
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
     if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    // from_chars also accepts "nan" and "inf", which are not timestamps.
+    if (!std::isfinite(seconds)) return std::nullopt;
     return seconds;
   }
+
   size_t pos = 0;
   std::optional<int> year = Digits(text, &pos, 4);
   if (!year || !Expect(text, &pos, '-')) return std::nullopt;
@@ -180,6 +183,7 @@ std::optional<double> ParseTimestamp(std::string_view text) {
   time.tm_year = *year - 1900;
   time.tm_mon = *month - 1;
   time.tm_mday = *day;
+
   double fraction = 0;
   double offset_seconds = 0;
   if (pos < text.size()) {
@@ -205,6 +209,7 @@ std::optional<double> ParseTimestamp(std::string_view text) {
         if (pos == start) return std::nullopt;
       }
     }
+
     if (pos < text.size()) {
       char sign = text[pos++];
       if (sign == 'Z' || sign == 'z') {
@@ -220,6 +225,7 @@ std::optional<double> ParseTimestamp(std::string_view text) {
       }
     }
   }
+
   time_t seconds = timegm(&time);
   return static_cast<double>(seconds) + fraction - offset_seconds;
 }

@@ -80,8 +80,9 @@ void SearchRuntime::Open() {
     if (options_.upkeep) index_->Start();
     service_->SetIndexReady();
   } catch (const std::exception& error) {
+    service_->SetIndexFailed();
     spdlog::error(
-        "cannot open the vector indexes: {}; searches run without matches by content until "
+        "failed to open the vector indexes: {}. Searches run without matches by content until "
         "msearch restarts",
         error.what());
   }
@@ -102,14 +103,14 @@ void SearchRuntime::Stop() {
   std::lock_guard lock(thread_mutex_);
   if (!started_) return;
   // NOTE: a first start over millions of vectors builds HNSW graphs for
-  // minutes; a shutdown meanwhile waits for that.
+  // minutes (an estimate), and a shutdown during that time waits for it.
   if (opener_.joinable()) opener_.join();
   index_->Stop();
   started_ = false;
 }
 
 void SearchRuntime::FilesRemoved(const std::vector<int64_t>& file_ids) {
-  if (!service_->index_ready()) return;  // the opening catch-up sees the deletions
+  if (!service_->index_ready()) return;  // the opening catch-up applies the deletions
   size_t removed = 0;
   for (int64_t file_id : file_ids) removed += index_->RemoveFile(file_id);
   if (removed > 0) {

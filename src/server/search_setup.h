@@ -16,7 +16,7 @@
 
 namespace msearch::server {
 
-// The models of the configuration as the search sees them: each with its
+// The configured models in the form the search uses: each with its
 // embedding space (store name) and folder under models.dir.
 search::QueryModels QueryModelsFromConfig(const config::Config& config);
 
@@ -25,7 +25,7 @@ search::QueryModels QueryModelsFromConfig(const config::Config& config);
 search::SearchServiceOptions SearchOptionsFromConfig(const config::Config& config);
 
 struct SearchRuntimeOptions {
-  // Where the vector indexes are saved; default <storage.data_dir>/index.
+  // Folder of the saved vector indexes, <storage.data_dir>/index by default.
   std::filesystem::path index_dir;
   // Open the indexes on a background thread, so that the API starts at once
   // and vector matching joins when they are loaded.
@@ -50,8 +50,8 @@ class SearchRuntime {
   SearchRuntime& operator=(const SearchRuntime&) = delete;
 
   // Opens the vector indexes (in the background when configured so) and
-  // starts their upkeep. Errors while opening are logged; queries then run
-  // without vector matching and say so.
+  // starts their upkeep. Errors while opening are logged. Queries then run
+  // without vector matching and return a warning.
   void Start();
   // Waits for the opening to finish, stops the upkeep and saves the indexes.
   void Stop();
@@ -61,13 +61,13 @@ class SearchRuntime {
   // Drops the vectors of files that left the catalog.
   void FilesRemoved(const std::vector<int64_t>& file_ids);
   // One object per embedding space: space, dimension, mode (exact or
-  // hnsw), size, deleted, memory_bytes, unsaved_changes, saved_at; an empty
-  // array while the indexes are loading.
+  // hnsw), size, deleted, memory_bytes, unsaved_changes, saved_at. The array
+  // is empty while the indexes are loading.
   nlohmann::json IndexStatus() const;
   // Store names of the models loaded to encode queries.
   std::vector<std::string> LoadedModels() const;
-  // Unloads query models idle for models.idle_unload_seconds; cheap, call
-  // every few seconds.
+  // Unloads query models idle for models.idle_unload_seconds. It is cheap,
+  // so call it every few seconds.
   void UnloadIdleModels();
 
  private:

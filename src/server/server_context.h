@@ -43,13 +43,13 @@ struct ServerContext {
   RouteRecordingServer http;
   // Uploaded files under <data_dir>/uploads.
   UploadArea uploads;
-  // Server-sent events: streams wait here, the poller and routes publish.
+  // Server-sent events, which the poller and routes publish and streams wait for.
   EventBus events;
   EventStreamOptions event_options;
   std::unique_ptr<EventPoller> event_poller;
   // Serialises edits of the configuration file through the API.
   std::mutex config_file_mutex;
-  // Runs the queries of the search routes; never null.
+  // Runs the queries of the search routes. Never null.
   std::shared_ptr<search::SearchService> search;
 };
 

@@ -31,7 +31,7 @@ std::filesystem::path ResolveRecordedThumbnail(const std::filesystem::path& thum
 // cannot be read.
 std::string ReadThumbnailFile(const std::filesystem::path& thumbnail, const std::string& owner);
 
-// The image media type for a thumbnail file name; image/jpeg by default.
+// The image media type for a thumbnail file name, image/jpeg by default.
 std::string ThumbnailContentType(const std::filesystem::path& thumbnail);
 
 }  // namespace msearch::server

@@ -11,7 +11,8 @@
 namespace msearch::server {
 namespace {
 
-// Linux allows 255 bytes per name; the cap leaves room and keeps logs short.
+// Maximum bytes of a stored name. Linux allows 255 bytes per name, and the
+// lower cap leaves room and keeps logs short.
 constexpr size_t kMaxNameBytes = 200;
 
 // Drops a trailing partial UTF-8 sequence left by cutting at a byte count.
@@ -36,7 +37,7 @@ void TrimPartialCodePoint(std::string& text) {
 }  // namespace
 
 std::string SafeUploadName(std::string_view original_name) {
-  // Browsers on Windows may send the full path; keep its last component.
+  // Browsers on Windows may send the full path, so keep its last component.
   size_t slash = original_name.find_last_of("/\\");
   if (slash != std::string_view::npos) original_name.remove_prefix(slash + 1);
   std::string name;

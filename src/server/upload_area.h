@@ -11,7 +11,7 @@ namespace msearch::server {
 // its own sub-folder, <dir>/<uuid>/<file name>, so that names never collide
 // and the original name is kept for the media type. Uploads older than
 // kRetentionSeconds are removed by RemoveExpired, which the server runs at
-// start and before each upload. Routes that consume an upload at once (a
+// start and before each POST /api/v1/files/upload. Routes that consume an upload at once (a
 // search query) call Remove after use.
 //
 // Thread-safe: every method works on the file system only.
@@ -26,14 +26,14 @@ class UploadArea {
   uint64_t max_bytes() const { return max_bytes_; }
 
   // Creates a new sub-folder and returns the path for a file named after
-  // `original_name` inside it; the file itself is not created. The name is
+  // `original_name` inside it, without creating the file. The name is
   // reduced to its last path component, with control characters replaced
-  // and its length capped; "upload" stands for an empty name. Throws
+  // and its length capped. An empty name becomes "upload". Throws
   // msearch::Error when the folder cannot be created.
   std::filesystem::path NewFilePath(std::string_view original_name);
 
-  // Removes an upload and its sub-folder; does nothing for a path outside
-  // the area. Errors are ignored, as RemoveExpired catches what remains.
+  // Removes an upload and its sub-folder, and does nothing for a path outside
+  // the area. Errors are ignored, because RemoveExpired deletes what remains.
   void Remove(const std::filesystem::path& file);
 
   // Removes uploads whose sub-folder is older than kRetentionSeconds.

@@ -23,7 +23,8 @@ struct DirectoryRecord {
   bool from_config = false;
   double added_at = 0;
   std::optional<double> last_scan_at;
-  // No longer watched (state "paused"); its files stay catalogued.
+  // True when the directory is no longer watched (state "paused"). Its files
+  // stay catalogued.
   bool detached = false;
 };
 
@@ -147,8 +148,8 @@ class Catalog {
   // Entries of one directory, ordered by path, for comparing with a scan.
   std::vector<FileRecord> FilesInDirectory(int64_t directory_id);
   std::vector<FileRecord> ListFiles(const FileFilter& filter);
-  // Files whose entry changed (status, path or content) after `updated_after`
-  // (Unix seconds), oldest change first, at most `limit`.
+  // Returns the files whose entry changed (status, path or content) after
+  // `updated_after` (Unix seconds), oldest change first, at most `limit`.
   std::vector<FileRecord> FilesUpdatedSince(double updated_after, int64_t limit);
   int64_t CountFiles(const FileFilter& filter);
   CatalogCounts Counts(std::optional<int64_t> directory_id = std::nullopt);

@@ -107,9 +107,9 @@ class EmbeddingStore {
   // at most `limit`.
   std::vector<FileWithoutVectors> AudioFilesWithoutVectors(std::string_view space, int64_t after_id,
                                                            int64_t limit);
-  // Analysed, indexed files with an id above `after_id` that have segments
-  // of `track` ("video" or "audio") but no vector in `space`, by id, at
-  // most `limit`.
+  // Returns the analysed, indexed files with an id above `after_id` that
+  // have segments of `track` ("video" or "audio") but no vector in `space`,
+  // ordered by id, at most `limit`.
   std::vector<FileWithoutVectors> SegmentFilesWithoutVectors(std::string_view space,
                                                              std::string_view track,
                                                              int64_t after_id, int64_t limit);

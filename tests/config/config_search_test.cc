@@ -31,7 +31,7 @@ TEST(ConfigSearch, ReadsEveryKey) {
   EXPECT_EQ(config.search.sound_audio_factor, 3.0);
 }
 
-TEST(ConfigSearch, RejectsBadValues) {
+TEST(ConfigSearch, RejectsInvalidValues) {
   EXPECT_NE(ParseError("search:\n  weights:\n    image: 2\n").find("'search.weights.image'"),
             std::string::npos);
   EXPECT_NE(ParseError("search:\n  sound_audio_factor: 0.5\n").find("'search.sound_audio_factor'"),

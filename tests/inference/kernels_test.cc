@@ -274,7 +274,7 @@ TEST(ThreadPool, RunsEveryIndexOnce) {
 }
 
 // Loops of alternating sizes, back to back, with more threads than cores and
-// bodies that sometimes yield, so workers often hold a finished loop's state
+// bodies that sometimes yield, so workers often still have a finished loop's state
 // when the next one starts. Every index must run once, in its own loop, and
 // finish before ParallelFor returns.
 TEST(ThreadPool, LoopsDoNotOverlap) {

@@ -28,8 +28,8 @@ std::vector<CorpusEntry> VideoEntries() {
   return entries;
 }
 
-// Options that decode the GOPs of every video on two worker threads, which
-// the defaults keep for large video.
+// Options that decode the GOPs of every video on two worker threads. The
+// defaults use worker threads only for large video.
 SegmentOptions WorkerThreadOptions() {
   SegmentOptions options;
   options.decode_threads = 2;

@@ -73,7 +73,7 @@ void ExpectColourCuts(const std::vector<VideoSegment>& segments, double toleranc
 }
 
 // Options that decode GOPs on two worker threads even for small video.
-SegmentOptions WorkerThreads() {
+SegmentOptions WorkerThreadOptions() {
   SegmentOptions options;
   options.decode_threads = 2;
   options.parallel_min_pixels = 0;
@@ -302,7 +302,7 @@ TEST(GeneratedVideo, WorkerThreadsLongGop) {
   SegmentationSummary threaded_summary{};
 
   std::vector<VideoSegment> segments = Segment(path, SegmentOptions{}, &summary);
-  std::vector<VideoSegment> threaded = Segment(path, WorkerThreads(), &threaded_summary);
+  std::vector<VideoSegment> threaded = Segment(path, WorkerThreadOptions(), &threaded_summary);
 
   EXPECT_EQ(summary.decode_threads, 0);
   EXPECT_EQ(threaded_summary.decode_threads, 2);
@@ -318,12 +318,12 @@ TEST(GeneratedVideo, WorkerThreadsShortGops) {
   std::filesystem::path path = dir / "colours_gop25.mp4";
   MakeColourShots(path, "yuv420p",
                   {"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-sc_threshold", "0"});
-  SegmentOptions no_skim = WorkerThreads();
+  SegmentOptions no_skim = WorkerThreadOptions();
   no_skim.skim_quiet_gops = false;
   SegmentationSummary skimmed{};
   SegmentationSummary decoded{};
 
-  ExpectColourCuts(Segment(path, WorkerThreads(), &skimmed), kCutTolerance);
+  ExpectColourCuts(Segment(path, WorkerThreadOptions(), &skimmed), kCutTolerance);
   ExpectColourCuts(Segment(path, no_skim, &decoded), kCutTolerance);
 
   EXPECT_GE(skimmed.gops_skimmed, 5);
@@ -338,7 +338,7 @@ TEST(GeneratedVideo, WorkerThreadsWithoutTimestamps) {
   MakeColourShots(path, "yuv420p", {"-c:v", "libx264", "-preset", "ultrafast", "-f", "h264"});
   SegmentationSummary summary{};
 
-  std::vector<VideoSegment> segments = Segment(path, WorkerThreads(), &summary);
+  std::vector<VideoSegment> segments = Segment(path, WorkerThreadOptions(), &summary);
 
   EXPECT_EQ(summary.decode_threads, 2);
   EXPECT_EQ(summary.frames_decoded, 313);
@@ -358,7 +358,7 @@ TEST(GeneratedVideo, WorkerThreadsSkipCorruptPackets) {
   }
   SegmentationSummary summary{};
 
-  std::vector<VideoSegment> segments = Segment(path, WorkerThreads(), &summary);
+  std::vector<VideoSegment> segments = Segment(path, WorkerThreadOptions(), &summary);
 
   EXPECT_GT(summary.packets_rejected + summary.frames_dropped, 0);
   ASSERT_FALSE(segments.empty());
@@ -373,11 +373,11 @@ TEST(GeneratedVideo, WorkerThreadsStopWithCallback) {
   std::filesystem::path path = dir / "colours_gop25.mp4";
   MakeColourShots(path, "yuv420p",
                   {"-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-sc_threshold", "0"});
-  SegmentOptions options = WorkerThreads();
+  SegmentOptions options = WorkerThreadOptions();
   options.skim_quiet_gops = false;
 
   // The worker threads are still decoding later GOPs when the callback
-  // throws; the exception must reach the caller and the threads stop.
+  // throws. The exception must reach the caller, and the threads stop.
   EXPECT_THROW(
       SegmentVideo(path, options, {}, [](VideoSegment&&) { throw std::runtime_error("stop"); }),
       std::runtime_error);

@@ -58,7 +58,7 @@ class AnalysisStoreTest : public store::testing::CatalogTest {
   int64_t file_id_ = 0;
 };
 
-TEST_F(AnalysisStoreTest, StoresEverythingThenMarks) {
+TEST_F(AnalysisStoreTest, StoresResultsThenMarksAnalyzed) {
   EXPECT_TRUE(StoreAnalysis(store_, file_id_, kSize, kMtimeNs, SampleAnalysis()));
 
   EXPECT_EQ(store_.Segments(file_id_, "video").size(), 2u);
@@ -86,7 +86,7 @@ TEST_F(AnalysisStoreTest, ReplacesEarlierResults) {
 }
 
 TEST_F(AnalysisStoreTest, ChangedFileNotMarked) {
-  // The catalog saw a newer version of the file: 10 bytes longer.
+  // The catalog recorded a newer version of the file that is 10 bytes longer.
   store::FileObservation newer = Observe("clip.mp4", kSize + 10, kMtimeNs, 0, "video");
   ASSERT_EQ(catalog_.UpsertFile(newer).change, store::FileChange::kModified);
 

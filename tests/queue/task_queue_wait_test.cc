@@ -57,6 +57,7 @@ TEST_F(TaskQueueWaitTest, WaitingTasksRunOnceTheWaitEnds) {
   EXPECT_EQ(queue.EndWait("model:image"), 1);
   EXPECT_EQ(queue.EndWait("model:image"), 0);
   record = queue.Get(waiting);
+  ASSERT_TRUE(record);
   EXPECT_EQ(record->status, TaskStatus::kPending);
   EXPECT_FALSE(record->error);
   EXPECT_EQ(Ids(queue.Claim("w1", kAnyType, 10)), std::vector<std::string>{waiting});
@@ -69,7 +70,7 @@ TEST_F(TaskQueueWaitTest, SameWorkWithoutWaitEndsTheWait) {
   task.dedupe_key = "embed-image:1";
   std::string waiting = queue.Enqueue(Waiting(task, "model:image")).task_id;
 
-  // Queued waiting again: still one copy.
+  // Queuing the same work as waiting again still keeps one copy.
   EnqueueResult again = queue.Enqueue(Waiting(task, "model:image"));
   EXPECT_EQ(again.outcome, EnqueueOutcome::kDuplicate);
   EXPECT_EQ(queue.Get(waiting)->status, TaskStatus::kWaiting);
@@ -87,9 +88,10 @@ TEST_F(TaskQueueWaitTest, WorkerPutsTaskBackToWaiting) {
   std::string id = queue.Enqueue(task).task_id;
   ASSERT_EQ(queue.Claim("w1", kAnyType, 1).size(), 1u);
 
-  EXPECT_FALSE(queue.Wait(id, "w2", {"model:image", "missing"}));  // not w2's task
+  EXPECT_FALSE(queue.Wait(id, "w2", {"model:image", "missing"}));  // claimed by w1, not w2
   EXPECT_TRUE(queue.Wait(id, "w1", {"model:image", "the model is gone"}));
   std::optional<TaskRecord> record = queue.Get(id);
+  ASSERT_TRUE(record.has_value());
   EXPECT_EQ(record->status, TaskStatus::kWaiting);
   EXPECT_EQ(record->attempts, 0);  // the attempt that found no model does not count
   EXPECT_EQ(record->error, "the model is gone");
@@ -101,7 +103,7 @@ TEST_F(TaskQueueWaitTest, WorkerPutsTaskBackToWaiting) {
   EXPECT_TRUE(queue.Complete(id, "w1"));
 }
 
-TEST_F(TaskQueueWaitTest, CancelsAndSkipsSizeCap) {
+TEST_F(TaskQueueWaitTest, WaitingTasksCancelAndSkipSizeCap) {
   QueueOptions options = UnlimitedOptions();
   options.max_size = 1;
   TaskQueue queue = Open(options);

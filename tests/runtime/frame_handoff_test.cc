@@ -27,7 +27,8 @@ namespace fs = std::filesystem;
 using msearch::testing::ShmBlocks;
 using msearch::testing::ShmExists;
 
-// A prefix of this test process alone, so parallel tests never meet.
+// Returns a prefix unique to this test process, so parallel tests never
+// share blocks.
 std::string TestPrefix() { return fmt::format("msearch.handofftest{}", getpid()); }
 
 // A picture whose pixels depend on x, y and `seed`.
@@ -141,7 +142,7 @@ TEST_F(FrameHandoff, GroupsSegmentsIntoBlocks) {
   EXPECT_TRUE(ShmBlocks(TestPrefix()).empty());
 }
 
-TEST_F(FrameHandoff, UnreleasedBlocksGoWithTheWriter) {
+TEST_F(FrameHandoff, DestructorRemovesUnreleasedBlocks) {
   FrameHandoffOptions options;
   options.prefix = TestPrefix();
   options.max_segments_per_block = 1;
@@ -196,7 +197,7 @@ TEST_F(FrameHandoff, ReducedFramesEmbedLikeWholeFrames) {
   }
 }
 
-TEST_F(FrameHandoff, WithoutPreprocessorFramesGoWhole) {
+TEST_F(FrameHandoff, MissingPreprocessorKeepsWholeFrames) {
   testing::TempDir empty;
   FrameReducer reduce = ModelFrameReducer(empty.path());
   media::RgbImage frame = Pattern(40, 30, 3);

@@ -69,7 +69,7 @@ TEST(LeftoverCleanup, MissingThumbnailFolderIsFine) {
   EXPECT_EQ(counts.temporary_files, 0);
 }
 
-// A block made by this (live) process, as a task worker makes one.
+// Creates a block owned by this live process, as a task worker does.
 std::string LiveBlock(const std::string& prefix) {
   return ipc::SharedBuffer::Create(prefix, 4096).name();
 }

@@ -10,10 +10,10 @@ namespace msearch::testing {
 // Returns the block's name.
 std::string BlockOfKilledChild(const std::string& prefix);
 
-// True when block `name` ("/prefix-pid-n") exists in /dev/shm.
+// Returns true when block `name` ("/prefix-pid-n") exists in /dev/shm.
 bool ShmExists(const std::string& name);
 
-// The names of the blocks of `prefix` in /dev/shm.
+// Returns the names of the blocks of `prefix` in /dev/shm.
 std::vector<std::string> ShmBlocks(const std::string& prefix);
 
 }  // namespace msearch::testing

@@ -72,8 +72,8 @@ void WriteSlideshow(const fs::path& ffmpeg, const std::vector<fs::path>& images,
   ASSERT_EQ(result.exit_code, 0) << result.err;
 }
 
-// The serve configuration of these tests: OCR off (it is not what they
-// test, and slow), `video` settings, and the image model `test-clip`.
+// Writes the serve configuration of these tests: OCR off (it is slow and not
+// under test), the `video` settings and the image model `test-clip`.
 fs::path WriteConfig(const fs::path& root, const std::string& video, int batch_size = 8) {
   fs::path config = msearch::testing::WriteServeConfig(root);
   std::string yaml = msearch::testing::ReadFile(config);
@@ -117,8 +117,8 @@ std::vector<float> Normalised(const std::vector<double>& sum) {
   return vector;
 }
 
-// What each segment's vector must be: the normalised mean of the encoder's
-// vectors of the frames the media pipeline picks, by segment index.
+// Returns the expected vector of each segment, by segment index: the
+// normalised mean of the encoder's vectors of the frames the media pipeline picks.
 std::map<int, std::vector<float>> ExpectedVectors(const fs::path& shared, const fs::path& config,
                                                   const fs::path& video) {
   config::Config loaded = config::LoadConfigFile(config);
@@ -141,7 +141,7 @@ std::map<int, std::vector<float>> ExpectedVectors(const fs::path& shared, const 
   return expected;
 }
 
-// The stored vectors of the video segments of `file_id`, by segment index.
+// Returns the stored vectors of the video segments of `file_id`, by segment index.
 std::map<int, std::vector<float>> StoredVectors(store::Catalog& catalog, int64_t file_id) {
   std::map<int64_t, int> index_of;
   for (const store::SegmentRecord& segment :
@@ -178,7 +178,7 @@ void ExpectSameVectors(const std::map<int, std::vector<float>>& actual,
   }
 }
 
-// The results of the completed video embed tasks of `file_id`, oldest first.
+// Returns the results of the completed video embed tasks of `file_id`, oldest first.
 std::vector<nlohmann::json> CompletedVideoEmbeds(queue::TaskQueue& queue, int64_t file_id) {
   queue::TaskFilter filter;
   filter.type = "embed";
@@ -195,7 +195,7 @@ std::vector<nlohmann::json> CompletedVideoEmbeds(queue::TaskQueue& queue, int64_
   return results;
 }
 
-// The ends of the workers' logs, for failure messages.
+// Returns the ends of the workers' logs, for failure messages.
 std::string WorkerLogs(const fs::path& root) {
   std::string text;
   for (const char* worker : {"task_worker_1", "task_worker_2", "embedding_worker_1"}) {
@@ -219,7 +219,7 @@ std::vector<fs::path> TemporaryFiles(const fs::path& folder) {
   return found;
 }
 
-TEST(VideoEmbedding, WaitsThenEmbedsBothWays) {
+TEST(VideoEmbedding, WaitsThenEmbedsFromFileAndBlocks) {
   MSEARCH_REQUIRE_SHARED_DIR(shared);
   std::optional<fs::path> ffmpeg = FindFfmpeg();
   if (!ffmpeg) GTEST_SKIP() << "the ffmpeg tool is not installed";

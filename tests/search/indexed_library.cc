@@ -1,5 +1,6 @@
 #include "indexed_library.h"
 
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -40,6 +41,12 @@ std::vector<float> NormalizedMean(const std::vector<std::vector<float>>& rows) {
 
 preprocess::RgbImage ToModelImage(const media::RgbImage& image) {
   return {image.width, image.height, image.rgb};
+}
+
+// Creates the library folder's media/ and returns the catalog path inside it.
+fs::path PrepareLibraryDir(const fs::path& dir) {
+  fs::create_directories(dir / "media");
+  return dir / "catalog.db";
 }
 
 std::string LowerExtension(const fs::path& path) {
@@ -128,7 +135,7 @@ bool WriteStillsVideo(const fs::path& shared, const fs::path& output) {
 }
 
 IndexedLibrary::IndexedLibrary(const fs::path& shared, LibraryModels models)
-    : models_(models), catalog_((fs::create_directories(dir_ / "media"), dir_ / "catalog.db")) {
+    : models_(models), catalog_(PrepareLibraryDir(dir_.path())) {
   fs::create_directories(models_dir());
   fs::create_directories(scratch_dir());
   directory_id_ = catalog_.AddDirectory(media_dir(), true, false).id;
@@ -155,25 +162,27 @@ int64_t IndexedLibrary::Add(const fs::path& source, const std::string& name) {
 }
 
 int64_t IndexedLibrary::Index(const fs::path& path) {
-  struct stat facts {};
-  if (stat(path.c_str(), &facts) != 0) throw std::runtime_error("cannot stat " + path.string());
+  struct stat file_status {};
+  if (stat(path.c_str(), &file_status) != 0) {
+    throw std::runtime_error("stat failed for " + path.string());
+  }
   store::FileObservation observation;
   observation.directory_id = directory_id_;
   observation.path = path.string();
   observation.kind = media::KindForExtension(LowerExtension(path)).value_or("video");
-  observation.size = static_cast<uint64_t>(facts.st_size);
-  observation.mtime_ns =
-      static_cast<int64_t>(facts.st_mtim.tv_sec) * 1'000'000'000 + facts.st_mtim.tv_nsec;
-  observation.inode = facts.st_ino;
-  observation.device = facts.st_dev;
+  observation.size = static_cast<uint64_t>(file_status.st_size);
+  observation.mtime_ns = static_cast<int64_t>(file_status.st_mtim.tv_sec) * 1'000'000'000 +
+                         file_status.st_mtim.tv_nsec;
+  observation.inode = file_status.st_ino;
+  observation.device = file_status.st_dev;
   store::UpsertOutcome outcome = catalog_.UpsertFile(observation);
 
   store::MediaInfo info = media::ProbeFile(path, observation.kind);
   catalog_.StoreProbeResult(outcome.file_id, observation.size, observation.mtime_ns, info,
                             std::nullopt);
 
-  // The frames the pipeline picks for each video segment, turned into one
-  // vector per segment as the embedding worker does.
+  // One vector per video segment, the mean of the frames that the pipeline
+  // picks for it, as the embedding worker makes it.
   std::map<int, std::vector<float>> segment_vectors;
   pipeline::AnalysisOptions options = analysis_;
   if (clip_) {
@@ -182,8 +191,9 @@ int64_t IndexedLibrary::Index(const fs::path& path) {
       for (const media::TimedFrame& frame : segment.frames) {
         frames.push_back(ToModelImage(frame.image));
       }
-      if (!frames.empty())
+      if (!frames.empty()) {
         segment_vectors[segment.index] = NormalizedMean(clip_->EncodeImages(frames));
+      }
     };
   }
   pipeline::FileAnalysis analysis = pipeline::AnalyzeFile(path, info, options);

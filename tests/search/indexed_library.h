@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,8 +31,8 @@ void InstallFixtureModel(const std::filesystem::path& fixture,
 bool RunFfmpeg(const std::vector<std::string>& arguments);
 
 // Writes a 32 s recording to `output` (its extension picks the format) made
-// of five different corpus clips in a row, so every part of it occurs once:
-// speech_en_espeak.wav (8.2 s), music_sox_chords_16bit_44k_stereo.wav (6 s),
+// of five different corpus clips in a row, so every part of it occurs once.
+// The clips are speech_en_espeak.wav (8.2 s), music_sox_chords_16bit_44k_stereo.wav (6 s),
 // speech_librivox_id3v23_cover.mp3 (7.1 s), speech_zh_espeak.wav (5.5 s)
 // and speech_opus_tagged.opus (5.3 s). Returns an empty path on failure.
 std::filesystem::path WriteLongRecording(const std::filesystem::path& shared,
@@ -42,18 +43,18 @@ std::filesystem::path WriteLongRecording(const std::filesystem::path& shared,
 // so its scenes are [0, 3), [3, 6) and [6, 9). Returns false on failure.
 bool WriteStillsVideo(const std::filesystem::path& shared, const std::filesystem::path& output);
 
-// Which models IndexedLibrary embeds files with.
+// Models that IndexedLibrary embeds files with.
 struct LibraryModels {
   bool clip = true;           // images and video segments, in kClipSpace
   bool chinese_clip = false;  // images also in kChineseClipSpace
   bool clap = false;          // audio windows, in kClapSpace
 };
 
-// A catalog in a temporary folder, filled the way msearch indexes files:
-// each file is catalogued under the watched folder media/, probed, analysed
+// A catalog in a temporary folder, filled the way msearch indexes files.
+// Each file is catalogued under the watched folder media/, probed, analysed
 // by the media pipeline (segments, OCR in English and Chinese, audio
-// fingerprints) and embedded with the random-weight fixture models, a
-// video's segments as the normalised mean of their frames' vectors. The
+// fingerprints) and embedded with the random-weight fixture models. A
+// video segment's vector is the normalised mean of its frames' vectors. The
 // fixture models are installed under models/ as test-clip,
 // test-chinese-clip and test-clap.
 class IndexedLibrary {
@@ -66,14 +67,14 @@ class IndexedLibrary {
   // Indexes a file already inside media/.
   int64_t Index(const std::filesystem::path& path);
 
-  // A search service over this library: an IndexManager opened on the
-  // catalog and the installed fixture models as image (test-clip), text
-  // (test-clip, test-chinese-clip) and audio (test-clap) models.
+  // Creates a search service over this library, with an IndexManager opened
+  // on the catalog and the installed fixture models as image (test-clip),
+  // text (test-clip, test-chinese-clip) and audio (test-clap) models.
   std::unique_ptr<SearchService> MakeService(SearchServiceOptions options);
-  // The options MakeService callers start from: the pipeline's video
-  // segmentation, default calibrations.
+  // Returns the options that MakeService callers start from: the pipeline's
+  // video segmentation and the default calibrations.
   SearchServiceOptions DefaultOptions() const;
-  // The model list MakeService uses.
+  // Returns the model list that MakeService uses.
   QueryModels Models() const;
 
   store::Catalog& catalog() { return catalog_; }

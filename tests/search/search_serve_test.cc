@@ -50,7 +50,7 @@ json Post(int port, const std::string& path, const httplib::MultipartFormDataIte
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(120, 0);
   httplib::Result result = client.Post(path, items);
-  EXPECT_TRUE(result);
+  EXPECT_TRUE(result) << "POST " << path << " got no response";
   if (!result) return json();
   EXPECT_EQ(result->status, 200) << result->body;
   return json::parse(result->body, nullptr, false);
@@ -60,7 +60,7 @@ json PostJson(int port, const std::string& path, const json& body) {
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(120, 0);
   httplib::Result result = client.Post(path, body.dump(), "application/json");
-  EXPECT_TRUE(result);
+  EXPECT_TRUE(result) << "POST " << path << " got no response";
   if (!result) return json();
   EXPECT_EQ(result->status, 200) << result->body;
   return json::parse(result->body, nullptr, false);
@@ -73,7 +73,7 @@ const json* FindResult(const json& response, const std::string& name) {
   return nullptr;
 }
 
-TEST(SearchServe, IndexesAndAnswersEveryQueryKind) {
+TEST(SearchServe, IndexesAndSearchesEveryQueryKind) {
   MSEARCH_REQUIRE_SHARED_DIR(shared);
   msearch::testing::TempDir temp;
   const fs::path root = temp.path();
@@ -116,7 +116,7 @@ TEST(SearchServe, IndexesAndAnswersEveryQueryKind) {
   EXPECT_EQ(self["results"][0]["file_name"], "rocket_launch.jpg") << self.dump(2);
   EXPECT_NEAR(self["results"][0]["score"].get<double>(), 1.0, 1e-3);
 
-  // The video made of images: the scene that shows the query image.
+  // The video made of images returns the scene that shows the query image.
   json scenes = Post(port, "/api/v1/search/image",
                      {{"file", ReadFile(images / "rocket_launch.jpg"), "query.jpg", "image/jpeg"},
                       {"file_type", "video", "", ""}});
@@ -126,7 +126,7 @@ TEST(SearchServe, IndexesAndAnswersEveryQueryKind) {
   EXPECT_NEAR((*video)["timestamp_info"]["start"].get<double>(), 3.0, 0.5) << video->dump(2);
   EXPECT_NEAR((*video)["timestamp_info"]["end"].get<double>(), 6.0, 0.5) << video->dump(2);
 
-  // A clip of the recording: the recording, at the clip's offset.
+  // A clip of the recording finds the recording at the clip's offset.
   fs::path clip = root / "clip.wav";
   ASSERT_TRUE(
       testing::RunFfmpeg({"-ss", "15", "-t", "8", "-i", (media / "day_recording.mp3").string(),

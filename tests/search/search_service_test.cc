@@ -1,8 +1,8 @@
 // SearchService over a catalog indexed by the real media pipeline and the
 // random-weight fixture models. Random weights give vectors without meaning,
-// so these tests check what is true regardless: a file queried by itself, the
-// text the pipeline recognised, fingerprints, segments, deletions, routing,
-// filters and the cut-off of weak matches.
+// so these tests check only what holds for any weights: a file queried by
+// itself, the text the pipeline recognised, fingerprints, segments,
+// deletions, routing, filters and the cut-off of weak matches.
 
 #include "search/search_service.h"
 
@@ -36,8 +36,8 @@ bool HasSource(const SearchResultItem& item, MatchSource source) {
   return std::find(item.sources.begin(), item.sources.end(), source) != item.sources.end();
 }
 
-// Options under which vector matches of text never count: random text
-// vectors land near every image, which would hide what a test checks.
+// Returns options under which vector matches of text never count, because
+// random text vectors land near every image and would hide what a test checks.
 SearchServiceOptions WithoutTextVectors(SearchServiceOptions options) {
   options.text_to_image = {2.0, 3.0};
   options.text_to_audio = {2.0, 3.0};
@@ -278,8 +278,8 @@ TEST(SearchService, DeletedFileNeverAppears) {
             nullptr);
   size_t before = library.index()->FindIndex(testing::kClipSpace)->size();
 
-  // The file leaves the catalog; its vector rows go with it, but the index
-  // still contains them until something removes them.
+  // Removing the file from the catalog deletes its vector rows, but the
+  // index still contains the vectors until something removes them.
   ASSERT_EQ(library.catalog().RemoveFiles(std::vector<int64_t>{cat_id}), 1);
   SearchOutcome outcome = service->SearchImage({cat}, {}, library.catalog());
   EXPECT_EQ(FindItem(outcome, library.media_dir() / cat.filename()), nullptr);
@@ -348,9 +348,12 @@ TEST(SearchService, FiltersAndSorting) {
   EXPECT_EQ(cut.total_matches, 4u);
 
   // Filters apply to vector matches too.
-  SearchOutcome videos_only =
+  SearchOutcome images_only =
       service->SearchImage({corpus / "images/cat_chelsea_baseline.jpg"}, images, library.catalog());
-  for (const SearchResultItem& item : videos_only.items) EXPECT_EQ(item.file.kind, "image");
+  ASSERT_FALSE(images_only.items.empty());
+  for (const SearchResultItem& item : images_only.items) {
+    EXPECT_EQ(item.file.kind, "image") << item.file.path;
+  }
 }
 
 TEST(SearchService, WeakMatchesAreCutOff) {
@@ -382,8 +385,8 @@ TEST(SearchService, SoundWordsShiftWeightToAudio) {
   options.sound_audio_factor = 1.0;
   auto neutral = library.MakeService(options);
 
-  // "meeting" names a sound: audio keeps weight 1 and the name match, a
-  // text match, drops to half.
+  // "meeting" names a sound, so audio keeps weight 1 and the text weight,
+  // which scores the name match, drops to half.
   double shifted = shifting->SearchText({"meeting notes"}, {}, library.catalog()).items.at(0).score;
   double plain = neutral->SearchText({"meeting notes"}, {}, library.catalog()).items.at(0).score;
   EXPECT_NEAR(shifted, plain / 2, 1e-9);

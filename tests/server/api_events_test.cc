@@ -136,7 +136,7 @@ TEST_F(EventsTest, SlotFreedWhenClientLeaves) {
     ASSERT_TRUE(second.WaitFor("event: snapshot\n"));
   }
   // The server notices a closed connection at its next write, a keep-alive
-  // at the latest; until then the slot is taken.
+  // at the latest. Until then the slot is taken.
   bool reopened = false;
   for (int attempt = 0; attempt < 300 && !reopened; ++attempt) {
     SseReader again(server_->port());

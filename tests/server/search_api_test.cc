@@ -124,12 +124,14 @@ TEST_F(SearchApiTest, ImageUploadFindsItself) {
   httplib::Result result = client.Post("/api/v1/search/image", items);
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body;
+
   json body = Body(result);
   EXPECT_EQ(body["query"], "query photo.jpg");
   EXPECT_EQ(body["query_type"], "image");
   ASSERT_GE(body["results"].size(), 1u);
   EXPECT_LE(body["results"].size(), 3u);
   EXPECT_EQ(body["total_results"], body["results"].size());
+
   const json& first = body["results"][0];
   EXPECT_EQ(first["file_path"], (library_->media_dir() / "rocket_launch.jpg").string());
   EXPECT_EQ(first["file_name"], "rocket_launch.jpg");
@@ -144,6 +146,7 @@ TEST_F(SearchApiTest, ImageUploadFindsItself) {
   EXPECT_TRUE(first["timestamp_info"].is_null());
   EXPECT_TRUE(body["search_time"].is_number());
   EXPECT_EQ(body["spaces"], json::array({search::testing::kClipSpace}));
+
   // The upload is removed once the query ran.
   EXPECT_EQ(CountUploads(uploads()), 0u);
 }
@@ -306,6 +309,7 @@ TEST_F(SearchApiTest, TextFiltersAndErrors) {
 
   ExpectError(post({{"query", "invoice"}, {"sort_by", "colour"}}), 400);
   ExpectError(post({{"query", "invoice"}, {"modified_after", "yesterday"}}), 400);
+  ExpectError(post({{"query", "invoice"}, {"modified_after", "nan"}}), 400);
   ExpectError(post({{"query", "invoice"}, {"directory", "relative/folder"}}), 400);
   ExpectError(post({{"query", "invoice"}, {"min_size", -1}}), 400);
   ExpectError(post({{"query", "invoice"}, {"file_types", {"document"}}}), 400);

@@ -14,7 +14,7 @@ namespace msearch::server {
 // keeps everything received, so a test can wait for an event.
 class SseReader {
  public:
-  // Connects to 127.0.0.1:`port`; `headers` go with the request.
+  // Connects to 127.0.0.1:`port` and sends `headers` with the request.
   explicit SseReader(int port, httplib::Headers headers = {});
   // Closes the connection and joins the thread.
   ~SseReader();
@@ -23,9 +23,10 @@ class SseReader {
   SseReader& operator=(const SseReader&) = delete;
 
   // Waits up to `timeout_seconds` until the received text contains
-  // `needle`; returns whether it does.
+  // `needle`. Returns true when it does.
   bool WaitFor(const std::string& needle, double timeout_seconds = 30);
-  // Waits until the stream has ended (the server closed it).
+  // Waits up to `timeout_seconds` until the server has closed the stream.
+  // Returns true when it has.
   bool WaitForEnd(double timeout_seconds = 30);
 
   std::string text() const;
