@@ -1,22 +1,22 @@
 // Build time, recall and query latency of msearch::search::VectorIndex.
 //
 // For each size in --sizes, the benchmark draws that many unit vectors of
-// --dimension floats, builds an HNSW index from them (exact threshold 0,
-// so the graph is used at every size), and computes the exact top 10 of
-// --queries other unit vectors by brute force. Then, for each ef_search
-// in --ef-search, it reports recall@10 against the exact top 10 and the
-// latency of VectorIndex::Search alone (no catalog, no HTTP), from one
-// thread and from --threads threads at once. The last row per size is the
-// exact scan (every vector scored) for comparison.
+// --dimension floats and computes the exact top 10 of --queries other unit
+// vectors by brute force. Then, for each index mode in --modes, it builds a
+// VectorIndex forced into that mode. It reports recall@10 against the exact
+// top 10 and the latency of VectorIndex::Search alone (no catalog, no
+// HTTP), from one thread and from --threads threads at once. The HNSW mode
+// gives one row per ef_search in --ef-search.
 //
 // --data random draws from the uniform distribution on the sphere, the
-// hardest case for HNSW because no neighbour is much closer than the rest.
-// --data clustered draws around 1000 random centres (cosine about 0.6 to
-// the centre), closer to how embeddings of real media spread.
+// hardest case for approximate search because no neighbour is much closer
+// than the rest. --data clustered draws around 1000 random centres (cosine
+// about 0.6 to the centre), closer to how embeddings of real media spread.
 //
 // Usage: vector_bench [--sizes 100000,1000000] [--dimension 512]
-//                     [--queries 200] [--ef-search 64,128,256,512]
-//                     [--m 16] [--ef-construction 200] [--threads 8]
+//                     [--queries 200] [--modes quantized,exact,hnsw]
+//                     [--ef-search 64,128,256,512] [--m 16]
+//                     [--ef-construction 200] [--threads 8]
 //                     [--build-threads 0] [--data random|clustered]
 
 #include <algorithm>
@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
@@ -36,6 +37,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "search/code_scores.h"
 #include "search/dot_product.h"
 #include "search/top_k.h"
 #include "search/vector_index.h"
@@ -54,6 +56,7 @@ struct Settings {
   std::vector<size_t> sizes = {100000};
   size_t dimension = 512;
   size_t queries = 200;
+  std::vector<std::string> modes = {"quantized", "exact", "hnsw"};
   std::vector<size_t> ef_search = {64, 128, 256, 512};
   size_t m = 16;
   size_t ef_construction = 200;
@@ -199,69 +202,89 @@ uint64_t ResidentBytes() {
   return memory ? memory->rss : 0;
 }
 
-void PrintRow(const std::string& ef, const LatencyResult& one, const LatencyResult& many) {
-  fmt::print("  {:>8} {:>9.4f} {:>10.0f} {:>10.0f} {:>11.0f} {:>11.0f} {:>10.0f}\n", ef, one.recall,
-             one.p50_us, one.p99_us, many.p50_us, many.p99_us, many.queries_per_second);
+void PrintRow(const std::string& label, const LatencyResult& one, const LatencyResult& many) {
+  fmt::print("  {:>14} {:>9.4f} {:>10.0f} {:>10.0f} {:>11.0f} {:>11.0f} {:>10.0f}\n", label,
+             one.recall, one.p50_us, one.p99_us, many.p50_us, many.p99_us, many.queries_per_second);
   std::fflush(stdout);
 }
 
-void RunSize(size_t count, const Settings& settings) {
-  size_t dimension = settings.dimension;
-  fmt::print("\n{} {} vectors of {} dimensions, M={}, ef_construction={}\n", count, settings.data,
-             dimension, settings.m, settings.ef_construction);
-  std::fflush(stdout);
-  std::vector<float> vectors = MakeVectors(count, settings, settings.seed);
-  std::vector<float> queries = MakeVectors(settings.queries, settings, settings.seed + 1);
-  std::vector<int64_t> ids(count);
-  for (size_t i = 0; i < count; ++i) ids[i] = static_cast<int64_t>(i + 1);
+VectorIndex::Mode ParseMode(const std::string& name) {
+  if (name == "exact") return VectorIndex::Mode::kExact;
+  if (name == "quantized") return VectorIndex::Mode::kQuantized;
+  return VectorIndex::Mode::kHnsw;
+}
 
+// Options under which an index of any size uses `mode`.
+search::VectorIndexOptions OptionsFor(VectorIndex::Mode mode, const Settings& settings) {
+  constexpr size_t kEvery = std::numeric_limits<size_t>::max();
   search::VectorIndexOptions options;
-  options.exact_threshold = 0;
+  options.exact_threshold = mode == VectorIndex::Mode::kExact ? kEvery : 0;
+  options.quantized_threshold = mode == VectorIndex::Mode::kQuantized ? kEvery : 0;
   options.hnsw.m = settings.m;
   options.hnsw.ef_construction = settings.ef_construction;
   options.hnsw.threads = settings.build_threads;
+  return options;
+}
+
+void RunMode(VectorIndex::Mode mode, const std::vector<int64_t>& ids,
+             const std::vector<float>& vectors, const std::vector<float>& queries,
+             const std::vector<std::vector<SearchHit>>& truth, const Settings& settings) {
+  size_t dimension = settings.dimension;
+  size_t count = ids.size();
   uint64_t resident_before = ResidentBytes();
-  VectorIndex index("bench", dimension, options, count);
+  VectorIndex index("bench", dimension, OptionsFor(mode, settings), count);
   double started = MonotonicSeconds();
   index.Add(ids, vectors);
   double build_s = MonotonicSeconds() - started;
   uint64_t resident_after = ResidentBytes();
   VectorIndex::Stats stats = index.stats();
   fmt::print(
-      "build: {:.1f} s ({:.0f} vectors/s), index memory: {:.0f} MiB estimated, resident "
+      "{}: build {:.1f} s ({:.0f} vectors/s), index memory {:.0f} MiB estimated, resident "
       "set grew {:.0f} MiB\n",
-      build_s, static_cast<double>(count) / build_s,
+      search::ModeName(mode), build_s, static_cast<double>(count) / build_s,
       static_cast<double>(stats.memory_bytes) / (1 << 20),
       static_cast<double>(resident_after - resident_before) / (1 << 20));
   std::fflush(stdout);
 
-  started = MonotonicSeconds();
+  // Enough passes for about 1000 single-thread samples per row, fewer for
+  // the slow scans.
+  size_t samples = mode == VectorIndex::Mode::kHnsw ? 1000 : 200;
+  size_t passes = std::max<size_t>(1, samples / settings.queries);
+  std::vector<size_t> ef_values = {0};
+  if (mode == VectorIndex::Mode::kHnsw) ef_values = settings.ef_search;
+  for (size_t ef : ef_values) {
+    std::string label(search::ModeName(mode));
+    if (mode == VectorIndex::Mode::kHnsw) {
+      index.set_ef_search(ef);
+      label = fmt::format("hnsw ef {}", ef);
+    }
+    LatencyResult one = MeasureSearch(index, queries, truth, dimension, 1, passes);
+    LatencyResult many = MeasureSearch(index, queries, truth, dimension, settings.threads, 1);
+    PrintRow(label, one, many);
+  }
+}
+
+void RunSize(size_t count, const Settings& settings) {
+  size_t dimension = settings.dimension;
+  fmt::print("\n{} {} vectors of {} dimensions (HNSW: M={}, ef_construction={})\n", count,
+             settings.data, dimension, settings.m, settings.ef_construction);
+  std::fflush(stdout);
+  std::vector<float> vectors = MakeVectors(count, settings, settings.seed);
+  std::vector<float> queries = MakeVectors(settings.queries, settings, settings.seed + 1);
+  std::vector<int64_t> ids(count);
+  for (size_t i = 0; i < count; ++i) ids[i] = static_cast<int64_t>(i + 1);
+
+  double started = MonotonicSeconds();
   std::vector<std::vector<SearchHit>> truth =
       ExactTopK(vectors, queries, dimension, std::thread::hardware_concurrency());
   fmt::print("exact top {} of {} queries: {:.1f} s\n", kTopK, settings.queries,
              MonotonicSeconds() - started);
-  fmt::print("  {:>8} {:>9} {:>10} {:>10} {:>11} {:>11} {:>10}\n", "ef", "recall@10", "p50 us",
+  fmt::print("  {:>14} {:>9} {:>10} {:>10} {:>11} {:>11} {:>10}\n", "index", "recall@10", "p50 us",
              "p99 us", fmt::format("p50 us x{}", settings.threads),
              fmt::format("p99 us x{}", settings.threads), "queries/s");
-  // Enough passes for about 1000 single-thread samples per row.
-  size_t passes = std::max<size_t>(1, 1000 / settings.queries);
-  for (size_t ef : settings.ef_search) {
-    index.set_ef_search(ef);
-    LatencyResult one = MeasureSearch(index, queries, truth, dimension, 1, passes);
-    LatencyResult many = MeasureSearch(index, queries, truth, dimension, settings.threads, 1);
-    PrintRow(std::to_string(ef), one, many);
+  for (const std::string& mode : settings.modes) {
+    RunMode(ParseMode(mode), ids, vectors, queries, truth, settings);
   }
-
-  // The exact scan, on the same vectors.
-  search::VectorIndexOptions exact_options;
-  exact_options.exact_threshold = count;
-  VectorIndex exact("bench", dimension, exact_options, count);
-  exact.Add(ids, vectors);
-  vectors.clear();
-  vectors.shrink_to_fit();
-  LatencyResult one = MeasureSearch(exact, queries, truth, dimension, 1, 1);
-  LatencyResult many = MeasureSearch(exact, queries, truth, dimension, settings.threads, 1);
-  PrintRow("exact", one, many);
 }
 
 std::vector<size_t> ParseList(const std::string& text) {
@@ -286,11 +309,15 @@ int main(int argc, char** argv) {
   Settings settings;
   std::string sizes = "100000";
   std::string ef_search = "64,128,256,512";
+  std::vector<std::string> modes = settings.modes;
   CLI::App app{"VectorIndex build time, recall@10 and search latency"};
   app.add_option("--sizes", sizes, "comma-separated vector counts");
   app.add_option("--dimension", settings.dimension, "floats per vector");
   app.add_option("--queries", settings.queries, "query vectors");
-  app.add_option("--ef-search", ef_search, "comma-separated ef_search values");
+  app.add_option("--modes", modes, "index modes to measure, in order")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"exact", "quantized", "hnsw"}));
+  app.add_option("--ef-search", ef_search, "comma-separated ef_search values for hnsw");
   app.add_option("--m", settings.m, "HNSW links per element");
   app.add_option("--ef-construction", settings.ef_construction, "HNSW build candidate list");
   app.add_option("--threads", settings.threads, "threads searching at once");
@@ -302,13 +329,14 @@ int main(int argc, char** argv) {
   try {
     settings.sizes = ParseList(sizes);
     settings.ef_search = ParseList(ef_search);
+    settings.modes = modes;
   } catch (const std::exception&) {
     fmt::print(stderr, "--sizes and --ef-search take comma-separated whole numbers\n");
     return 2;
   }
   spdlog::set_level(spdlog::level::warn);
-  fmt::print("{}\ninner product kernel: {}\n", DescribeMachine(),
-             msearch::search::InnerProductKernel());
+  fmt::print("{}\ninner product kernel: {}, code score kernel: {}\n", DescribeMachine(),
+             msearch::search::InnerProductKernel(), msearch::search::CodeScoreKernel());
   for (size_t count : settings.sizes) RunSize(count, settings);
   return 0;
 }

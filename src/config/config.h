@@ -104,6 +104,10 @@ struct VideoAnalysisConfig {
   double single_segment_max_s = 6.0;  // videos up to this long are one segment
   int frames_per_segment = 4;         // frames per segment given to the image model
   int frame_size = 448;               // shorter side of those frames, in pixels
+  // Threads that decode the GOPs of one video in parallel (1 to 16), for
+  // frames of 1280 x 720 = 921,600 pixels or more. 1 decodes on the task
+  // worker's own thread only.
+  int decode_threads = 2;
 };
 
 // Windows of audio tracks for the audio model.
@@ -154,6 +158,15 @@ struct SearchConfig {
   // A text query that names sounds (music, speech, ...) multiplies the audio
   // weight by this factor (1 to 10) before the weights are rescaled.
   double sound_audio_factor = 2.0;
+  // How each embedding space's vectors are searched, by their number: a
+  // float scan of every vector (exact) up to exact_up_to; a scan of 8-bit
+  // codes with exact rescoring of the best (recall close to 1 on any data)
+  // up to scan_up_to; an HNSW graph (approximate) above.
+  int exact_up_to = 20000;
+  int scan_up_to = 2'000'000;
+  // Candidates an HNSW search considers (16 to 8192): more is slower and
+  // finds more of the true nearest vectors.
+  int hnsw_ef_search = 128;
 };
 
 struct Config {

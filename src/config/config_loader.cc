@@ -396,6 +396,7 @@ void ReadRest(MappingReader& root, const std::filesystem::path& base_dir, Config
   video.Double("single_segment_max_s", &v.single_segment_max_s, 0, 3600);
   video.Int("frames_per_segment", &v.frames_per_segment, 1, 32);
   video.Int("frame_size", &v.frame_size, 64, 2048);
+  video.Int("decode_threads", &v.decode_threads, 1, 16);
   video.Finish();
   if (v.max_segment_s < 2 * v.min_segment_s) {
     errors->push_back(
@@ -440,6 +441,11 @@ void ReadSearch(MappingReader& root, SearchConfig* search, std::vector<std::stri
   weights.Double("text", &search->text_weight, 0, 1);
   weights.Finish();
   reader.Double("sound_audio_factor", &search->sound_audio_factor, 1, 10);
+  MappingReader index = reader.Child("index");
+  index.Int("exact_up_to", &search->exact_up_to, 0, 100'000'000);
+  index.Int("scan_up_to", &search->scan_up_to, 0, 1'000'000'000);
+  index.Int("hnsw_ef_search", &search->hnsw_ef_search, 16, 8192);
+  index.Finish();
   reader.Finish();
   if (search->image_weight + search->video_weight + search->audio_weight + search->text_weight <=
       0) {

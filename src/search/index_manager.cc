@@ -118,6 +118,14 @@ bool IndexManager::LoadSaved(Space& space, size_t dimension) {
       throw Error(fmt::format("it contains vectors of dimension {}, but the catalog's have {}",
                               manifest.dimension, dimension));
     }
+    VectorIndex::Mode mode = VectorIndex::ModeForSize(options_.index, manifest.count);
+    if (mode != VectorIndex::Mode::kHnsw) {
+      spdlog::info(
+          "not loading the saved graph of space '{}': its {} vectors are searched by {} "
+          "search now; reading them from the catalog",
+          space.name, manifest.count, ModeName(mode));
+      return false;
+    }
     std::filesystem::path graph_path = options_.index_dir / manifest.graph_file;
     std::filesystem::path keys_path = options_.index_dir / manifest.keys_file;
     CheckFile(graph_path, manifest.graph_bytes, manifest.graph_sha256);
@@ -295,8 +303,9 @@ void IndexManager::SaveSpace(Space& space) {
   double started = MonotonicSeconds();
   std::filesystem::path manifest_path = options_.index_dir / (space.stem + ".json");
   VectorIndex::Stats stats = space.index->stats();
-  if (stats.mode == VectorIndex::Mode::kExact || stats.size == 0) {
-    // Exact spaces are small enough to read from the catalog at open.
+  if (stats.mode != VectorIndex::Mode::kHnsw || stats.size == 0) {
+    // Scanned spaces have no structure to save: they are read from the
+    // catalog at open.
     if (space.generation != 0) {
       RemoveQuietly(manifest_path);
       DeleteFiles(space, space.generation);

@@ -33,6 +33,15 @@ class TopK {
     }
   }
 
+  // Returns whether Push(id, score) would keep the hit now. Lets callers
+  // skip costly checks for hits that would be dropped anyway.
+  bool Admits(int64_t id, float score) const {
+    return k_ > 0 && (heap_.size() < k_ || Better({id, score}, heap_.front()));
+  }
+
+  // The score of the worst hit kept; only meaningful when full().
+  float worst_score() const { return heap_.front().score; }
+
   size_t k() const { return k_; }
   size_t size() const { return heap_.size(); }
   bool full() const { return heap_.size() >= k_; }

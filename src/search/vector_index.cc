@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "search/dot_product.h"
 #include "search/flat_vectors.h"
+#include "search/quantized_vectors.h"
 
 namespace msearch::search {
 namespace {
@@ -72,15 +73,22 @@ Batch PrepareBatch(std::string_view space, size_t dimension, std::span<const int
 }  // namespace
 
 std::string_view ModeName(VectorIndex::Mode mode) {
-  return mode == VectorIndex::Mode::kHnsw ? "hnsw" : "exact";
+  switch (mode) {
+    case VectorIndex::Mode::kExact:
+      return "exact";
+    case VectorIndex::Mode::kQuantized:
+      return "quantized";
+    case VectorIndex::Mode::kHnsw:
+      return "hnsw";
+  }
+  return "unknown";
 }
 
 VectorIndex::VectorIndex(std::string space, size_t dimension, VectorIndexOptions options,
                          size_t expected_size)
     : space_(std::move(space)), dimension_(dimension), options_(options) {
   if (dimension_ == 0) throw Error(fmt::format("space '{}' has dimension 0", space_));
-  mode_ = options_.exact_threshold == 0 || expected_size > options_.exact_threshold ? Mode::kHnsw
-                                                                                    : Mode::kExact;
+  mode_ = ModeForSize(options_, expected_size);
   backend_ = MakeBackend(mode_, expected_size);
 }
 
@@ -106,14 +114,17 @@ void VectorIndex::Save(const std::filesystem::path& graph_file) const {
   std::shared_lock lock(mutex_);
   if (mode_ != Mode::kHnsw) {
     throw Error(fmt::format(
-        "space '{}' uses exact search, which keeps no graph file; it is rebuilt from the catalog",
-        space_));
+        "space '{}' uses {} search, which keeps no graph file; it is rebuilt from the catalog",
+        space_, ModeName(mode_)));
   }
   static_cast<const HnswGraph&>(*backend_).Save(graph_file);
 }
 
 std::unique_ptr<VectorBackend> VectorIndex::MakeBackend(Mode mode, size_t expected_size) const {
   if (mode == Mode::kExact) return std::make_unique<FlatVectors>(dimension_, expected_size);
+  if (mode == Mode::kQuantized) {
+    return std::make_unique<QuantizedVectors>(dimension_, expected_size);
+  }
   // Room for a quarter more than expected before the graph must grow.
   return std::make_unique<HnswGraph>(dimension_, options_.hnsw, expected_size + expected_size / 4);
 }
@@ -205,20 +216,30 @@ void VectorIndex::set_ef_search(size_t ef_search) {
   if (mode_ == Mode::kHnsw) static_cast<HnswGraph&>(*backend_).set_ef_search(ef_search);
 }
 
+VectorIndex::Mode VectorIndex::ModeForSize(const VectorIndexOptions& options, size_t size) {
+  if (options.exact_threshold > 0 && size <= options.exact_threshold) return Mode::kExact;
+  if (options.quantized_threshold > options.exact_threshold &&
+      size <= options.quantized_threshold) {
+    return Mode::kQuantized;
+  }
+  return Mode::kHnsw;
+}
+
 std::optional<VectorIndex::Mode> VectorIndex::PendingRebuild() const {
   std::shared_lock lock(mutex_);
   size_t live = backend_->size();
   size_t deleted = backend_->deleted();
-  size_t threshold = options_.exact_threshold;
-  if (mode_ == Mode::kExact && live > threshold) return Mode::kHnsw;
-  if (mode_ == Mode::kHnsw) {
-    // Switching back only below half the threshold keeps an index near the
-    // threshold from being rebuilt back and forth.
-    if (threshold > 0 && live < threshold / 2) return Mode::kExact;
-    if (deleted >= options_.compact_min_deleted &&
-        static_cast<double>(deleted) > options_.compact_deleted_fraction * (live + deleted)) {
-      return Mode::kHnsw;
-    }
+  Mode target = ModeForSize(options_, live);
+  if (target > mode_) return target;
+  if (target < mode_) {
+    // The largest size served by a smaller mode than the current one.
+    size_t lower_limit = options_.exact_threshold;
+    if (mode_ == Mode::kHnsw) lower_limit = std::max(lower_limit, options_.quantized_threshold);
+    if (live < lower_limit / 2) return target;
+  }
+  if (mode_ == Mode::kHnsw && deleted >= options_.compact_min_deleted &&
+      static_cast<double>(deleted) > options_.compact_deleted_fraction * (live + deleted)) {
+    return Mode::kHnsw;
   }
   return std::nullopt;
 }

@@ -20,9 +20,16 @@
 namespace msearch::search {
 
 struct VectorIndexOptions {
-  // Up to this many vectors, searches score every vector (exact and, at
-  // this size, fast); above it, they use an HNSW graph. 0 always uses HNSW.
+  // Up to this many vectors, searches score every vector in float (exact
+  // and, at this size, fast). 0: never.
   size_t exact_threshold = 20000;
+  // Above exact_threshold and up to this many vectors, searches scan 8-bit
+  // codes of every vector and rescore the best exactly (QuantizedVectors).
+  // Recall is close to 1 on any data, and a scan of a million 512-d vectors
+  // takes about 25 ms on one core of the benchmark machine. Above this
+  // size, searches use an HNSW graph: much faster on real embeddings, but
+  // approximate. At most exact_threshold: never.
+  size_t quantized_threshold = 2'000'000;
   HnswParams hnsw;
   // An HNSW graph is rebuilt without its deleted elements once they are
   // more than this fraction of its elements and at least
@@ -33,9 +40,10 @@ struct VectorIndexOptions {
 };
 
 // Nearest-neighbour search by inner product over the unit vectors of one
-// embedding space, keyed by embedding id. Exact below
-// options.exact_threshold vectors, HNSW above it; Maintain() switches
-// between the two and compacts the graph.
+// embedding space, keyed by embedding id. Exact up to
+// options.exact_threshold vectors, a quantised scan up to
+// options.quantized_threshold, HNSW above it; Maintain() switches between
+// them and compacts the graph.
 //
 // Thread-safe: any number of threads may search at once while others add
 // or remove. Searches share a read lock. Writes take the write lock for at
@@ -46,7 +54,8 @@ struct VectorIndexOptions {
 // meanwhile onto the new structure before that replaces the old one.
 class VectorIndex {
  public:
-  enum class Mode { kExact, kHnsw };
+  // In order of the index sizes they serve.
+  enum class Mode { kExact, kQuantized, kHnsw };
 
   struct Stats {
     Mode mode = Mode::kExact;
@@ -57,8 +66,8 @@ class VectorIndex {
 
   static constexpr size_t kWriteChunk = 2048;
 
-  // An empty index. It starts in HNSW mode when `expected_size` is above
-  // the exact threshold, so a bulk load builds the graph directly.
+  // An empty index, in the mode for `expected_size` vectors, so that a bulk
+  // load builds the right structure directly.
   VectorIndex(std::string space, size_t dimension, VectorIndexOptions options,
               size_t expected_size = 0);
   ~VectorIndex();
@@ -72,8 +81,9 @@ class VectorIndex {
   static std::unique_ptr<VectorIndex> Load(std::string space, size_t dimension,
                                            VectorIndexOptions options,
                                            const std::filesystem::path& graph_file);
-  // Writes the HNSW graph to `graph_file`. Throws Error in exact mode, which
-  // has no file (it is rebuilt from the catalog), or when writing fails.
+  // Writes the HNSW graph to `graph_file`. Throws Error in the scanning
+  // modes, which have no file (they are rebuilt from the catalog), or when
+  // writing fails.
   // Writes wait while the graph is written; searches continue.
   void Save(const std::filesystem::path& graph_file) const;
 
@@ -99,9 +109,9 @@ class VectorIndex {
   // Returns up to k hits, best first (ties by lower id), each passing
   // `filter` when it is set and scoring at least `min_score`. The query is
   // scaled to unit length first. Throws Error when its length is not
-  // dimension() or it is all zeros or not finite. In HNSW mode the hits are
-  // approximate: a true neighbour may be missing (see the benchmarks for the
-  // recall of the default parameters).
+  // dimension() or it is all zeros or not finite. In the quantised and HNSW
+  // modes the hits are approximate: a true neighbour may be missing (see
+  // the benchmarks for the recall of the default parameters).
   std::vector<SearchHit> Search(std::span<const float> query, size_t k, const IdFilter& filter = {},
                                 float min_score = kNoMinScore) const;
 
@@ -109,8 +119,13 @@ class VectorIndex {
   Stats stats() const;
   void set_ef_search(size_t ef_search);
 
-  // The rebuild that options call for now, if any: to HNSW above the exact
-  // threshold, to exact below half of it, or an HNSW compaction.
+  // Returns the mode that `options` call for at `size` vectors.
+  static Mode ModeForSize(const VectorIndexOptions& options, size_t size);
+  // Returns the rebuild that options call for now, if any. A space moves
+  // to a larger mode as soon as its size calls for it, and to a smaller one
+  // only below half the threshold of its current mode, so that an index near
+  // a threshold is not rebuilt back and forth. An HNSW graph with many
+  // deleted elements is compacted.
   std::optional<Mode> PendingRebuild() const;
   // Runs PendingRebuild() when there is one; returns whether it did.
   bool Maintain();

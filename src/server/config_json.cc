@@ -67,7 +67,8 @@ nlohmann::json MediaJson(const config::MediaConfig& media) {
         {"max_segment_s", media.video.max_segment_s},
         {"single_segment_max_s", media.video.single_segment_max_s},
         {"frames_per_segment", media.video.frames_per_segment},
-        {"frame_size", media.video.frame_size}}},
+        {"frame_size", media.video.frame_size},
+        {"decode_threads", media.video.decode_threads}}},
       {"audio",
        {{"window_s", media.audio.window_s},
         {"hop_s", media.audio.hop_s},
@@ -138,7 +139,11 @@ nlohmann::json ConfigToJson(const config::Config& config) {
           {"video", config.search.video_weight},
           {"audio", config.search.audio_weight},
           {"text", config.search.text_weight}}},
-        {"sound_audio_factor", config.search.sound_audio_factor}}},
+        {"sound_audio_factor", config.search.sound_audio_factor},
+        {"index",
+         {{"exact_up_to", config.search.exact_up_to},
+          {"scan_up_to", config.search.scan_up_to},
+          {"hnsw_ef_search", config.search.hnsw_ef_search}}}}},
   };
 }
 

@@ -57,6 +57,9 @@ SearchRuntime::SearchRuntime(const config::Config& config, SearchRuntimeOptions 
   index.catalog_path = config.storage.catalog_path;
   index.index_dir =
       options_.index_dir.empty() ? config.storage.data_dir / "index" : options_.index_dir;
+  index.index.exact_threshold = static_cast<size_t>(config.search.exact_up_to);
+  index.index.quantized_threshold = static_cast<size_t>(config.search.scan_up_to);
+  index.index.hnsw.ef_search = static_cast<size_t>(config.search.hnsw_ef_search);
   if (options_.exact_only) index.index.exact_threshold = std::numeric_limits<size_t>::max();
   index_ = std::make_shared<search::IndexManager>(index);
 

@@ -19,6 +19,7 @@ TEST(HnswRecall, DefaultsReachRecall98At20k) {
   constexpr size_t kQueries = 100;
   VectorIndexOptions options;
   options.exact_threshold = 0;
+  options.quantized_threshold = 0;
   VectorIndex index("space", kDimension, options);
   std::vector<int64_t> ids(kCount);
   for (size_t i = 0; i < kCount; ++i) ids[i] = static_cast<int64_t>(i + 1);

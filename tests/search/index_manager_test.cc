@@ -19,7 +19,7 @@ using testing::RandomUnitVectors;
 
 constexpr size_t kDimension = 16;
 
-class IndexManagerTest : public ::testing::TestWithParam<size_t> {
+class IndexManagerTest : public ::testing::TestWithParam<VectorIndex::Mode> {
  protected:
   IndexManagerOptions Options() const { return catalog_.ManagerOptions(GetParam()); }
 
@@ -42,10 +42,11 @@ class IndexManagerTest : public ::testing::TestWithParam<size_t> {
   std::map<std::string, int64_t> file_ids_;
 };
 
-// Exact search (threshold above the counts) and HNSW (threshold 0).
-INSTANTIATE_TEST_SUITE_P(Modes, IndexManagerTest, ::testing::Values(1'000'000, 0),
+INSTANTIATE_TEST_SUITE_P(Modes, IndexManagerTest,
+                         ::testing::Values(VectorIndex::Mode::kExact, VectorIndex::Mode::kQuantized,
+                                           VectorIndex::Mode::kHnsw),
                          [](const auto& mode_info) {
-                           return mode_info.param == 0 ? "Hnsw" : "Exact";
+                           return std::string(ModeName(mode_info.param));
                          });
 
 TEST_P(IndexManagerTest, OpenBuildsEverySpaceFromCatalog) {
@@ -170,12 +171,12 @@ TEST_P(IndexManagerTest, BackgroundUpkeepCatchesUpAndSavesOnStop) {
   ASSERT_EQ(status.size(), 1u);
   EXPECT_FALSE(status[0].unsaved_changes);
   // Only HNSW spaces have files to save.
-  EXPECT_EQ(status[0].saved_at > 0, GetParam() == 0);
+  EXPECT_EQ(status[0].saved_at > 0, GetParam() == VectorIndex::Mode::kHnsw);
 }
 
 TEST(IndexManager, CallsBeforeOpenAreRejected) {
   CatalogWithVectors catalog;
-  IndexManager manager(catalog.ManagerOptions(0));
+  IndexManager manager(catalog.ManagerOptions(VectorIndex::Mode::kHnsw));
   EXPECT_THROW(manager.CatchUp(), Error);
   EXPECT_THROW(manager.Start(), Error);
 }

@@ -35,7 +35,7 @@ class IndexRecoveryTest : public ::testing::Test {
       catalog_.StoreVectors(file_id, kSpace, RandomUnitVectors(50, kDimension, 10 + f), kDimension);
     }
     // HNSW at every size, so that every space has files on disk.
-    options_ = catalog_.ManagerOptions(0);
+    options_ = catalog_.ManagerOptions(VectorIndex::Mode::kHnsw);
   }
 
   // Opens a manager, lets it save, and closes it.

@@ -82,7 +82,9 @@ TEST(SearchServe, IndexesAndSearchesEveryQueryKind) {
     std::ofstream append(config, std::ios::app);
     append << "models:\n  dir: " << json((root / "models").string()).dump()
            << "\n  image: test-clip\n  text: [test-clip]\n  audio: \"\"\n"
-              "  inference_threads: 1\n";
+              "  inference_threads: 1\n"
+              // The quantised scan at every size, so that it is tested end to end.
+              "search:\n  index:\n    exact_up_to: 0\n";
   }
   testing::InstallFixtureModel(shared / "fixtures/models/clip", root / "models", "test-clip");
   const fs::path media = root / "media";
@@ -115,6 +117,13 @@ TEST(SearchServe, IndexesAndSearchesEveryQueryKind) {
   ASSERT_FALSE(self["results"].empty()) << self.dump(2);
   EXPECT_EQ(self["results"][0]["file_name"], "rocket_launch.jpg") << self.dump(2);
   EXPECT_NEAR(self["results"][0]["score"].get<double>(), 1.0, 1e-3);
+  // The query brought the index up to date, in the configured mode.
+  httplib::Client stats_client("127.0.0.1", port);
+  httplib::Result stats = stats_client.Get("/api/v1/vector/stats");
+  ASSERT_TRUE(stats);
+  json spaces = json::parse(stats->body)["spaces"];
+  ASSERT_EQ(spaces.size(), 1u) << stats->body;
+  EXPECT_EQ(spaces[0]["index"]["mode"], "quantized") << stats->body;
 
   // The video made of images returns the scene that shows the query image.
   json scenes = Post(port, "/api/v1/search/image",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -121,11 +122,19 @@ std::vector<float> CatalogWithVectors::VectorOf(int64_t id) {
   return embeddings_.ReadVector(id).value().vector;
 }
 
-IndexManagerOptions CatalogWithVectors::ManagerOptions(size_t exact_threshold) const {
+VectorIndexOptions OptionsForcing(VectorIndex::Mode mode) {
+  VectorIndexOptions options;
+  constexpr size_t kEvery = std::numeric_limits<size_t>::max();
+  options.exact_threshold = mode == VectorIndex::Mode::kExact ? kEvery : 0;
+  options.quantized_threshold = mode == VectorIndex::Mode::kQuantized ? kEvery : 0;
+  return options;
+}
+
+IndexManagerOptions CatalogWithVectors::ManagerOptions(VectorIndex::Mode mode) const {
   IndexManagerOptions options;
   options.catalog_path = catalog_path_;
   options.index_dir = index_dir();
-  options.index.exact_threshold = exact_threshold;
+  options.index = OptionsForcing(mode);
   options.index.hnsw.m = 8;
   options.index.hnsw.ef_construction = 64;
   options.index.hnsw.ef_search = 64;

@@ -9,6 +9,7 @@
 
 #include "search/index_manager.h"
 #include "search/search_hit.h"
+#include "search/vector_index.h"
 #include "store/catalog.h"
 #include "store/embedding_store.h"
 #include "support/temp_dir.h"
@@ -31,6 +32,9 @@ std::vector<float> ClusteredUnitVectors(size_t count, size_t dimension, size_t c
 std::vector<SearchHit> ExactNearest(std::span<const float> vectors, std::span<const int64_t> ids,
                                     size_t dimension, std::span<const float> query, size_t k);
 
+// Index options under which every index uses `mode`, whatever its size.
+VectorIndexOptions OptionsForcing(VectorIndex::Mode mode);
+
 // The ids of `hits`, in order.
 std::vector<int64_t> HitIds(const std::vector<SearchHit>& hits);
 
@@ -52,8 +56,9 @@ class CatalogWithVectors {
   // The vector of an embedding as stored.
   std::vector<float> VectorOf(int64_t id);
 
-  // Options for a manager over this catalog, saving into index_dir().
-  IndexManagerOptions ManagerOptions(size_t exact_threshold) const;
+  // Options for a manager over this catalog whose indexes all use `mode`,
+  // saving into index_dir().
+  IndexManagerOptions ManagerOptions(VectorIndex::Mode mode) const;
 
   const std::filesystem::path& catalog_path() const { return catalog_path_; }
   std::filesystem::path index_dir() const { return dir_ / "index"; }

@@ -22,6 +22,7 @@ constexpr size_t kCount = 800;
 VectorIndexOptions ForcedHnsw() {
   VectorIndexOptions options;
   options.exact_threshold = 0;
+  options.quantized_threshold = 0;
   options.hnsw.m = 8;
   options.hnsw.ef_construction = 50;
   options.hnsw.ef_search = 50;

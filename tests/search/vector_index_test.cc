@@ -17,15 +17,8 @@ using testing::ExactNearest;
 using testing::HitIds;
 using testing::RandomUnitVectors;
 
-VectorIndexOptions ExactOptions() {
-  VectorIndexOptions options;
-  options.exact_threshold = 1'000'000;
-  return options;
-}
-
 VectorIndexOptions HnswOptions() {
-  VectorIndexOptions options;
-  options.exact_threshold = 0;
+  VectorIndexOptions options = testing::OptionsForcing(VectorIndex::Mode::kHnsw);
   options.hnsw.m = 16;
   options.hnsw.ef_construction = 100;
   options.hnsw.ef_search = 100;
@@ -39,17 +32,24 @@ std::vector<int64_t> Sequence(int64_t first, size_t count) {
   return ids;
 }
 
-class VectorIndexModes : public ::testing::TestWithParam<bool> {
+class VectorIndexModes : public ::testing::TestWithParam<VectorIndex::Mode> {
  protected:
-  VectorIndexOptions Options() const { return GetParam() ? HnswOptions() : ExactOptions(); }
+  VectorIndexOptions Options() const {
+    return GetParam() == VectorIndex::Mode::kHnsw ? HnswOptions()
+                                                  : testing::OptionsForcing(GetParam());
+  }
 };
 
-INSTANTIATE_TEST_SUITE_P(Modes, VectorIndexModes, ::testing::Values(false, true),
-                         [](const auto& mode_info) { return mode_info.param ? "Hnsw" : "Exact"; });
+INSTANTIATE_TEST_SUITE_P(Modes, VectorIndexModes,
+                         ::testing::Values(VectorIndex::Mode::kExact, VectorIndex::Mode::kQuantized,
+                                           VectorIndex::Mode::kHnsw),
+                         [](const auto& mode_info) {
+                           return std::string(ModeName(mode_info.param));
+                         });
 
 TEST_P(VectorIndexModes, StartsInConfiguredMode) {
   VectorIndex index("space", 4, Options());
-  EXPECT_EQ(index.mode(), GetParam() ? VectorIndex::Mode::kHnsw : VectorIndex::Mode::kExact);
+  EXPECT_EQ(index.mode(), GetParam());
 }
 
 TEST_P(VectorIndexModes, FindsNearestAxis) {
@@ -208,7 +208,7 @@ TEST_P(VectorIndexModes, RejectsInvalidVectorsAndAddsNothing) {
 TEST(VectorIndex, ExactAndHnswAgreeOnSmallSet) {
   constexpr size_t kCount = 1000;
   constexpr size_t kDimension = 32;
-  VectorIndex exact("space", kDimension, ExactOptions());
+  VectorIndex exact("space", kDimension, testing::OptionsForcing(VectorIndex::Mode::kExact));
   VectorIndex hnsw("space", kDimension, HnswOptions());
   std::vector<int64_t> ids = Sequence(100, kCount);
   std::vector<float> vectors = RandomUnitVectors(kCount, kDimension, 8);
@@ -251,6 +251,40 @@ TEST(VectorIndex, MaintainSwitchesModesAtThreshold) {
   EXPECT_EQ(index.Ids(), Sequence(111, 40));
   std::span<const float> last(vectors.data() + 149 * 8, 8);
   EXPECT_EQ(index.Search(last, 1).at(0).id, 150);
+}
+
+TEST(VectorIndex, MaintainMovesThroughThreeModes) {
+  VectorIndexOptions options = HnswOptions();
+  options.exact_threshold = 100;
+  options.quantized_threshold = 300;
+  VectorIndex index("space", 8, options);
+  std::vector<int64_t> ids = Sequence(1, 350);
+  std::vector<float> vectors = RandomUnitVectors(350, 8, 13);
+  std::span<const int64_t> all(ids);
+  std::span<const float> all_vectors(vectors);
+  index.Add(all.first(150), all_vectors.first(150 * 8));
+  EXPECT_TRUE(index.Maintain());
+  EXPECT_EQ(index.mode(), VectorIndex::Mode::kQuantized);
+  index.Add(all.subspan(150), all_vectors.subspan(150 * 8));
+  EXPECT_TRUE(index.Maintain());
+  EXPECT_EQ(index.mode(), VectorIndex::Mode::kHnsw);
+
+  // Down only below half the threshold of the current mode.
+  index.Remove(all.first(150));
+  EXPECT_EQ(index.PendingRebuild(), std::nullopt);
+  index.Remove(all.subspan(150, 60));
+  EXPECT_EQ(index.PendingRebuild(), VectorIndex::Mode::kQuantized);
+  EXPECT_TRUE(index.Maintain());
+  EXPECT_EQ(index.mode(), VectorIndex::Mode::kQuantized);
+  index.Remove(all.subspan(210, 80));
+  EXPECT_EQ(index.size(), 60u);
+  EXPECT_EQ(index.PendingRebuild(), std::nullopt);
+  index.Remove(all.subspan(290, 20));
+  EXPECT_TRUE(index.Maintain());
+  EXPECT_EQ(index.mode(), VectorIndex::Mode::kExact);
+  EXPECT_EQ(index.Ids(), Sequence(311, 40));
+  std::span<const float> last(vectors.data() + 349 * 8, 8);
+  EXPECT_EQ(index.Search(last, 1).at(0).id, 350);
 }
 
 TEST(VectorIndex, CompactionDropsDeletedElements) {

@@ -1,0 +1,201 @@
+#include "search/quantized_vectors.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "search/code_scores.h"
+#include "search/dot_product.h"
+
+namespace msearch::search {
+namespace {
+
+// Codes are stored with this offset added, so they are unsigned bytes, as
+// the VNNI instruction wants, and 128 is zero.
+constexpr int kCodeOffset = 128;
+constexpr float kCodeMax = 127;
+
+// Rows scored per kernel call: their codes (128 KiB at 512 dimensions) stay
+// in the L2 cache while the estimates are read.
+constexpr size_t kBlockRows = 256;
+
+// Added to the error bound for the rounding of the float arithmetic that
+// computes the estimate.
+constexpr float kRoundingSlack = 1e-5f;
+
+size_t RoundUpToAlignment(size_t dimension) {
+  return (dimension + kCodeAlignment - 1) / kCodeAlignment * kCodeAlignment;
+}
+
+}  // namespace
+
+QuantizedVectors::QuantizedVectors(size_t dimension, size_t expected_size)
+    : dimension_(dimension), stride_(RoundUpToAlignment(dimension)) {
+  data_.reserve(expected_size * dimension_);
+  codes_.reserve(expected_size * stride_);
+  scales_.reserve(expected_size);
+  ids_.reserve(expected_size);
+  rows_.reserve(expected_size);
+}
+
+size_t QuantizedVectors::rescore_count(size_t k) {
+  return std::max(k * kRescoreFactor, kMinRescore);
+}
+
+void QuantizedVectors::WriteRow(size_t row, const float* vector) {
+  std::copy(vector, vector + dimension_, data_.begin() + row * dimension_);
+  float max_abs = 0;
+  float abs_sum = 0;
+  for (size_t i = 0; i < dimension_; ++i) {
+    max_abs = std::max(max_abs, std::abs(vector[i]));
+    abs_sum += std::abs(vector[i]);
+  }
+  float scale = max_abs / kCodeMax;
+  uint8_t* code = codes_.data() + row * stride_;
+  std::fill(code, code + stride_, static_cast<uint8_t>(kCodeOffset));
+  if (scale > 0) {
+    // Rounds half away from zero, in a loop the compiler vectorises.
+    const float inverse = 1.0f / scale;
+    for (size_t i = 0; i < dimension_; ++i) {
+      float level = std::clamp(vector[i] * inverse, -kCodeMax, kCodeMax);
+      int rounded = static_cast<int>(level + std::copysign(0.5f, level));
+      code[i] = static_cast<uint8_t>(rounded + kCodeOffset);
+    }
+  }
+  scales_[row] = {scale, abs_sum};
+}
+
+void QuantizedVectors::Add(std::span<const int64_t> ids, std::span<const float> vectors) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto [position, inserted] = rows_.try_emplace(ids[i], ids_.size());
+    size_t row = position->second;
+    if (inserted) {
+      ids_.push_back(ids[i]);
+      data_.resize(ids_.size() * dimension_);
+      codes_.resize(ids_.size() * stride_);
+      scales_.emplace_back();
+    }
+    WriteRow(row, vectors.data() + i * dimension_);
+  }
+}
+
+size_t QuantizedVectors::Remove(std::span<const int64_t> ids) {
+  size_t removed = 0;
+  for (int64_t id : ids) {
+    auto position = rows_.find(id);
+    if (position == rows_.end()) continue;
+    size_t row = position->second;
+    size_t last = ids_.size() - 1;
+    if (row != last) {
+      std::copy_n(data_.begin() + last * dimension_, dimension_, data_.begin() + row * dimension_);
+      std::copy_n(codes_.begin() + last * stride_, stride_, codes_.begin() + row * stride_);
+      scales_[row] = scales_[last];
+      ids_[row] = ids_[last];
+      rows_[ids_[row]] = row;
+    }
+    ids_.pop_back();
+    data_.resize(last * dimension_);
+    codes_.resize(last * stride_);
+    scales_.pop_back();
+    rows_.erase(position);
+    ++removed;
+  }
+  return removed;
+}
+
+void QuantizedVectors::Search(const float* query, const IdFilter& filter, float min_score,
+                              TopK& top) const {
+  const size_t count = ids_.size();
+  if (count == 0 || top.k() == 0) return;
+  const size_t candidates = rescore_count(top.k());
+  float max_abs = 0;
+  float query_abs_sum = 0;
+  for (size_t i = 0; i < dimension_; ++i) {
+    max_abs = std::max(max_abs, std::abs(query[i]));
+    query_abs_sum += std::abs(query[i]);
+  }
+  if (candidates >= count || max_abs == 0) {
+    ScanAll(query, filter, min_score, top);
+    return;
+  }
+
+  const float query_scale = max_abs / kCodeMax;
+  std::vector<int8_t> query_codes(stride_, 0);
+  int64_t code_sum = 0;
+  for (size_t i = 0; i < dimension_; ++i) {
+    float level = std::clamp(std::nearbyint(query[i] / query_scale), -kCodeMax, kCodeMax);
+    query_codes[i] = static_cast<int8_t>(level);
+    code_sum += query_codes[i];
+  }
+  // The stored codes carry +128 each, which adds 128 x (sum of query codes).
+  const int32_t offset = static_cast<int32_t>(kCodeOffset * code_sum);
+
+  // With q = sq * cq + eq and x = sx * cx + ex, where each element of eq is
+  // at most sq / 2 and of ex at most sx / 2, the estimate sq * sx * cq.cx
+  // differs from q.x by at most (sx |q|1 + sq |x|1) / 2 + 3/4 * n * sq * sx.
+  const bool bounded = min_score > kNoMinScore;
+  const float cross_term = 0.75f * static_cast<float>(dimension_) * query_scale;
+
+  TopK best(candidates);  // candidates by estimate, keyed by row
+  std::array<int32_t, kBlockRows> sums;
+  std::array<float, kBlockRows> estimates;
+  for (size_t begin = 0; begin < count; begin += kBlockRows) {
+    const size_t rows = std::min(kBlockRows, count - begin);
+    ScoreCodes(codes_.data() + begin * stride_, rows, stride_, query_codes.data(), sums.data());
+    const RowScale* row_scales = scales_.data() + begin;
+    for (size_t j = 0; j < rows; ++j) {
+      estimates[j] = query_scale * row_scales[j].scale * static_cast<float>(sums[j] - offset);
+    }
+    // Most rows cannot enter the candidates, and one comparison rejects them.
+    float cutoff = best.full() ? best.worst_score() : kNoMinScore;
+    for (size_t j = 0; j < rows; ++j) {
+      if (estimates[j] < cutoff) continue;
+      const size_t row = begin + j;
+      if (bounded) {
+        const RowScale& row_scale = row_scales[j];
+        float error = 0.5f * (row_scale.scale * query_abs_sum + query_scale * row_scale.abs_sum) +
+                      cross_term * row_scale.scale + kRoundingSlack;
+        if (estimates[j] + error < min_score) continue;
+      }
+      if (!best.Admits(static_cast<int64_t>(row), estimates[j])) continue;
+      if (filter && !filter(ids_[row])) continue;
+      best.Push(static_cast<int64_t>(row), estimates[j]);
+      if (best.full()) cutoff = best.worst_score();
+    }
+  }
+  for (const SearchHit& candidate : best.TakeSorted()) {
+    size_t row = static_cast<size_t>(candidate.id);
+    float score = InnerProduct(query, data_.data() + row * dimension_, dimension_);
+    if (score >= min_score) top.Push(ids_[row], score);
+  }
+}
+
+void QuantizedVectors::ScanAll(const float* query, const IdFilter& filter, float min_score,
+                               TopK& top) const {
+  for (size_t row = 0; row < ids_.size(); ++row) {
+    if (filter && !filter(ids_[row])) continue;
+    float score = InnerProduct(query, data_.data() + row * dimension_, dimension_);
+    if (score >= min_score) top.Push(ids_[row], score);
+  }
+}
+
+size_t QuantizedVectors::MemoryBytes() const {
+  // An unordered_map node stores the key, the value and a next pointer, and
+  // the bucket array one pointer per bucket. Allocator overhead is left out.
+  constexpr size_t kNodeBytes = sizeof(void*) + sizeof(int64_t) + sizeof(size_t);
+  return data_.capacity() * sizeof(float) + codes_.capacity() +
+         scales_.capacity() * sizeof(RowScale) + ids_.capacity() * sizeof(int64_t) +
+         rows_.size() * kNodeBytes + rows_.bucket_count() * sizeof(void*);
+}
+
+void QuantizedVectors::CopySlots(size_t begin, size_t end, std::vector<int64_t>& ids,
+                                 std::vector<float>& vectors) const {
+  end = std::min(end, ids_.size());
+  for (size_t row = begin; row < end; ++row) {
+    ids.push_back(ids_[row]);
+    vectors.insert(vectors.end(), data_.begin() + row * dimension_,
+                   data_.begin() + (row + 1) * dimension_);
+  }
+}
+
+}  // namespace msearch::search
