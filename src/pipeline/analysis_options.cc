@@ -12,6 +12,7 @@ AnalysisOptions AnalysisOptionsFromConfig(const config::Config& config) {
   options.segments.single_segment_max_s = media.video.single_segment_max_s;
   options.segments.frames_per_segment = media.video.frames_per_segment;
   options.segments.frame_short_side = media.video.frame_size;
+  options.segments.decode_threads = media.video.decode_threads;
   options.segments.thumbnail_size = media.thumbnail_size;
   options.audio_windows.window_seconds = media.audio.window_s;
   options.audio_windows.hop_seconds = media.audio.hop_s;

@@ -1,25 +1,18 @@
 #include "pipeline/analysis_store.h"
 
+#include "store/sqlite.h"
+
 namespace msearch::pipeline {
 
-// NOTE: these writes are six transactions, not one. Each ExtractionStore
-// call commits on its own (ReplaceSegments and ReplaceTexts in their own
-// BEGIN IMMEDIATE), and SQLite cannot nest transactions, so one outer
-// transaction would need support in the store. The order keeps this safe:
-// - MarkAnalyzed runs last and checks size, mtime and status in one
-//   statement. A first analysis that stops half way leaves the file
-//   unanalysed, so ExtractionStore::UnanalyzedFiles returns it again. A
-//   repeated analysis that stops half way leaves old and new results of the
-//   same content.
-// - Each kind of result is replaced whole, in one transaction.
-// - The caller checks the file on disk just before this call. A change that
-//   the catalog records while these writes run deletes the rows written so
-//   far. This happens only when the writes wait longer than debounce_ms for
-//   the write lock. Rows written after that describe the old content until
-//   the analysis of the new content replaces them: MarkAnalyzed returns false
-//   here, and that analysis follows.
+// The transaction takes the write lock before the first write and holds it
+// until MarkAnalyzed has checked size, mtime and status. A change that the
+// catalog records for the file therefore lands either before, so that
+// MarkAnalyzed returns false and nothing is stored, or after the commit, when
+// it deletes these results like those of any old version. The ExtractionStore
+// calls that open their own transaction join this one as savepoints.
 bool StoreAnalysis(store::ExtractionStore& store, int64_t file_id, uint64_t size, int64_t mtime_ns,
                    const FileAnalysis& analysis) {
+  store::Transaction transaction(store.database());
   store.ReplaceSegments(file_id, "video", analysis.video_segments);
   store.ReplaceSegments(file_id, "audio", analysis.audio_windows);
   store.ReplaceTexts(file_id, "ocr", analysis.texts);
@@ -34,7 +27,9 @@ bool StoreAnalysis(store::ExtractionStore& store, int64_t file_id, uint64_t size
     store.DeleteFingerprint(file_id);
   }
   store.SetPerceptualHash(file_id, analysis.perceptual_hash);
-  return store.MarkAnalyzed(file_id, size, mtime_ns);
+  if (!store.MarkAnalyzed(file_id, size, mtime_ns)) return false;
+  transaction.Commit();
+  return true;
 }
 
 }  // namespace msearch::pipeline

@@ -7,13 +7,15 @@
 
 namespace msearch::pipeline {
 
-// Writes `analysis` of file `file_id` to the catalog: video segments, audio
-// windows, OCR texts, the fingerprint and the perceptual hash, each
-// replacing what the file had. Then marks the file analysed for its content
-// of `size` bytes modified at `mtime_ns`. Marking comes last, so a file
-// is never taken as analysed with half its results. Returns false when the
-// catalog saw another version of the file meanwhile; that version's own
-// analysis replaces these results.
+// Writes `analysis` of file `file_id` to the catalog and marks the file
+// analysed for its content of `size` bytes modified at `mtime_ns`, all in one
+// transaction. The video segments, audio windows, OCR texts, fingerprint and
+// perceptual hash each replace what the file had. Returns false and stores
+// nothing when the catalog has since recorded another version of the file
+// (whose own analysis follows) or the file is no longer indexed. Throws
+// msearch::Error and stores nothing when a write fails or a segment is
+// invalid. Inside a transaction of the caller on the same Database, it joins
+// that transaction as a savepoint.
 bool StoreAnalysis(store::ExtractionStore& store, int64_t file_id, uint64_t size, int64_t mtime_ns,
                    const FileAnalysis& analysis);
 

@@ -1,6 +1,7 @@
 #include "preprocess/image_decode.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -9,6 +10,7 @@
 
 #include "media/image_format.h"
 #include "media/image_open.h"
+#include "media/image_pixels.h"
 #include "media/init.h"
 #include "media/media_error.h"
 #include "media/vips_error.h"
@@ -65,6 +67,24 @@ RgbImage ToRgb(const uint8_t* data, int width, int height, int bands, bool sixte
   return image;
 }
 
+// Crops the longer side of `image` around its centre to at most
+// media::kMaxAspectRatio times the shorter side. The crop is part of the lazy
+// libvips pipeline, so only the kept pixels reach memory.
+vips::VImage CropToMaxAspectRatio(const vips::VImage& image) {
+  const int width = image.width();
+  const int height = image.height();
+  const int64_t max_long_side = int64_t{media::kMaxAspectRatio} * std::min(width, height);
+  if (width > max_long_side) {
+    const int cropped_length = static_cast<int>(max_long_side);
+    return image.crop((width - cropped_length) / 2, 0, cropped_length, height);
+  }
+  if (height > max_long_side) {
+    const int cropped_length = static_cast<int>(max_long_side);
+    return image.crop(0, (height - cropped_length) / 2, width, cropped_length);
+  }
+  return image;
+}
+
 }  // namespace
 
 RgbImage DecodeRgbImage(const std::filesystem::path& path, int64_t max_pixels) {
@@ -86,6 +106,7 @@ RgbImage DecodeRgbImage(const std::filesystem::path& path, int64_t max_pixels) {
   media::ClearStaleVipsErrors();
   try {
     const bool cmyk = image.interpretation() == VIPS_INTERPRETATION_CMYK;
+    image = CropToMaxAspectRatio(image);
     VipsBandFormat format = image.format();
     if (format != VIPS_FORMAT_UCHAR && format != VIPS_FORMAT_USHORT) {
       image = image.cast(VIPS_FORMAT_UCHAR);
@@ -94,8 +115,9 @@ RgbImage DecodeRgbImage(const std::filesystem::path& path, int64_t max_pixels) {
     size_t size = 0;
     std::unique_ptr<void, GFreeDeleter> memory(image.write_to_memory(&size));
     const bool sixteen_bit = format == VIPS_FORMAT_USHORT;
-    const size_t expected =
-        static_cast<size_t>(pixels) * static_cast<size_t>(image.bands()) * (sixteen_bit ? 2 : 1);
+    const size_t expected = static_cast<size_t>(image.width()) *
+                            static_cast<size_t>(image.height()) *
+                            static_cast<size_t>(image.bands()) * (sixteen_bit ? 2 : 1);
     if (memory == nullptr || size != expected) {
       throw PreprocessError(
           fmt::format("cannot decode '{}': libvips returned {} bytes, expected {}", path.string(),

@@ -66,6 +66,8 @@ class ExtractionStore {
  public:
   explicit ExtractionStore(Database& db) : db_(db) {}
 
+  Database& database() { return db_; }
+
   // Replaces the segments of `track` of `file_id` and returns their new ids
   // in the order given. Embeddings of the replaced segments are removed with
   // them. Throws Error when a segment's times are not finite, end before they

@@ -173,19 +173,28 @@ std::optional<int64_t> Statement::ColumnOptionalInt(int column) const {
   return ColumnInt(column);
 }
 
-Transaction::Transaction(Database& db) : db_(db) { db_.Execute("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db)
+    : db_(db), nested_(sqlite3_get_autocommit(db.handle()) == 0) {
+  // Savepoints of nested transactions share one name. ROLLBACK TO and RELEASE
+  // act on the most recent savepoint of that name, the innermost one.
+  db_.Execute(nested_ ? "SAVEPOINT msearch_nested" : "BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
   if (done_) return;
+  // After some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, SQLITE_BUSY,
+  // SQLITE_INTERRUPT) SQLite may already have rolled back the whole
+  // transaction, and a ROLLBACK would fail.
+  if (sqlite3_get_autocommit(db_.handle()) != 0) return;
   try {
-    db_.Execute("ROLLBACK");
+    db_.Execute(nested_ ? "ROLLBACK TO msearch_nested; RELEASE msearch_nested" : "ROLLBACK");
   } catch (const SqliteError& error) {
     spdlog::error("rollback failed on '{}': {}", db_.path().string(), error.what());
   }
 }
 
 void Transaction::Commit() {
-  db_.Execute("COMMIT");
+  db_.Execute(nested_ ? "RELEASE msearch_nested" : "COMMIT");
   done_ = true;
 }
 

@@ -120,21 +120,39 @@ class Statement {
   sqlite3_stmt* stmt_;
 };
 
-// A write transaction that takes the database's write lock at BEGIN
-// (BEGIN IMMEDIATE), so two processes never both read-then-write the same
-// rows. Rolls back on destruction unless Commit() was called.
+// A write transaction that rolls back on destruction unless Commit() was
+// called. On a Database outside any transaction it is BEGIN IMMEDIATE, which
+// takes the database's write lock at once, so two processes never both
+// read-then-write the same rows. Inside another transaction of the same
+// Database it is a SAVEPOINT: Commit releases it into the enclosing
+// transaction, which alone makes the writes durable, and a rollback undoes
+// only the writes made since the savepoint. So store methods that write in
+// their own Transaction can be combined into one atomic write by a caller's
+// Transaction. Nested transactions must end in the reverse order of their
+// start, which scoped objects do.
+// NOTE: inside a deferred BEGIN (a read transaction), the write lock is taken
+// only by the first write, which can then fail with SQLITE_BUSY, for example
+// SQLITE_BUSY_SNAPSHOT when another connection wrote since the read started.
 class Transaction {
  public:
+  // Starts the transaction or savepoint. Throws SqliteError when it cannot,
+  // for example SQLITE_BUSY after the busy timeout.
   explicit Transaction(Database& db);
   ~Transaction();
 
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
 
+  // Commits, or releases the savepoint when nested. Throws SqliteError on
+  // failure, and the destructor then rolls back.
   void Commit();
+
+  // True when this is a savepoint inside an enclosing transaction.
+  bool nested() const { return nested_; }
 
  private:
   Database& db_;
+  bool nested_ = false;
   bool done_ = false;
 };
 

@@ -93,6 +93,7 @@ void ExpectSameConfig(const Config& actual, const Config& expected) {
   EXPECT_EQ(video.single_segment_max_s, expected_video.single_segment_max_s);
   EXPECT_EQ(video.frames_per_segment, expected_video.frames_per_segment);
   EXPECT_EQ(video.frame_size, expected_video.frame_size);
+  EXPECT_EQ(video.decode_threads, expected_video.decode_threads);
   const auto& audio = actual.media.audio;
   const auto& expected_audio = expected.media.audio;
   EXPECT_EQ(audio.window_s, expected_audio.window_s);
@@ -245,6 +246,7 @@ media:
     single_segment_max_s: 4
     frames_per_segment: 2
     frame_size: 336
+    decode_threads: 5
   audio:
     window_s: 7
     hop_s: 5
@@ -317,6 +319,7 @@ media:
   EXPECT_DOUBLE_EQ(config.media.video.single_segment_max_s, 4);
   EXPECT_EQ(config.media.video.frames_per_segment, 2);
   EXPECT_EQ(config.media.video.frame_size, 336);
+  EXPECT_EQ(config.media.video.decode_threads, 5);
   EXPECT_DOUBLE_EQ(config.media.audio.window_s, 7);
   EXPECT_DOUBLE_EQ(config.media.audio.hop_s, 5);
   EXPECT_DOUBLE_EQ(config.media.audio.min_duration_s, 1.5);

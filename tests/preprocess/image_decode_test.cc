@@ -1,14 +1,18 @@
 #include "preprocess/image_decode.h"
 
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <vips/vips8>
 
+#include "media/image_pixels.h"
 #include "media/init.h"
+#include "preprocess/image_processor.h"
 #include "preprocess/preprocess_error.h"
 #include "support/shared_data.h"
 #include "support/temp_dir.h"
@@ -81,6 +85,101 @@ TEST(DecodeRgbImage, RejectsTooManyPixels) {
   WriteImage(dir / "small.png", 5, 5, 3, rgb.data(), VIPS_FORMAT_UCHAR, VIPS_INTERPRETATION_sRGB);
   EXPECT_THROW(DecodeRgbImage(dir / "small.png", 24), PreprocessError);
   EXPECT_EQ(DecodeRgbImage(dir / "small.png", 25).pixels.size(), 75u);
+}
+
+// Returns width x height RGB pixels whose red and green channels encode the
+// position along the longer side (low and high byte) and whose blue channel is
+// the position along the shorter side, so a crop shows where it starts.
+std::vector<uint8_t> PositionCodedPixels(int width, int height) {
+  std::vector<uint8_t> rgb;
+  rgb.reserve(static_cast<size_t>(width) * height * 3);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      const int along = width >= height ? x : y;
+      const int across = width >= height ? y : x;
+      rgb.push_back(static_cast<uint8_t>(along % 256));
+      rgb.push_back(static_cast<uint8_t>(along / 256));
+      rgb.push_back(static_cast<uint8_t>(across));
+    }
+  }
+  return rgb;
+}
+
+// Returns the pixels of the `width` x `height` window at (`left`, `top`) of
+// `rgb`, an image `source_width` pixels wide.
+std::vector<uint8_t> Window(const std::vector<uint8_t>& rgb, int source_width, int left, int top,
+                            int width, int height) {
+  std::vector<uint8_t> window;
+  for (int y = top; y < top + height; ++y) {
+    const auto row = rgb.begin() + (static_cast<ptrdiff_t>(y) * source_width + left) * 3;
+    window.insert(window.end(), row, row + static_cast<ptrdiff_t>(width) * 3);
+  }
+  return window;
+}
+
+TEST(DecodeRgbImage, WideImageCroppedToCentre) {
+  TempDir dir;
+  std::vector<uint8_t> rgb = PositionCodedPixels(10000, 16);
+  WriteImage(dir / "wide.png", 10000, 16, 3, rgb.data(), VIPS_FORMAT_UCHAR,
+             VIPS_INTERPRETATION_sRGB);
+
+  RgbImage image = DecodeRgbImage(dir / "wide.png");
+
+  ASSERT_EQ(media::kMaxAspectRatio, 8);
+  EXPECT_EQ(image.width, 128);
+  EXPECT_EQ(image.height, 16);
+  // (10000 - 128) / 2 columns are cut on each side.
+  EXPECT_EQ(image.pixels, Window(rgb, 10000, 4936, 0, 128, 16));
+}
+
+TEST(DecodeRgbImage, TallImageCroppedToCentre) {
+  TempDir dir;
+  std::vector<uint8_t> rgb = PositionCodedPixels(16, 10001);
+  WriteImage(dir / "tall.png", 16, 10001, 3, rgb.data(), VIPS_FORMAT_UCHAR,
+             VIPS_INTERPRETATION_sRGB);
+
+  RgbImage image = DecodeRgbImage(dir / "tall.png");
+
+  EXPECT_EQ(image.width, 16);
+  EXPECT_EQ(image.height, 128);
+  // An odd number of cut rows leaves one more at the bottom.
+  EXPECT_EQ(image.pixels, Window(rgb, 16, 0, 4936, 16, 128));
+}
+
+TEST(DecodeRgbImage, AspectRatioLimitInclusive) {
+  TempDir dir;
+  std::vector<uint8_t> at_limit = PositionCodedPixels(128, 16);
+  WriteImage(dir / "at_limit.png", 128, 16, 3, at_limit.data(), VIPS_FORMAT_UCHAR,
+             VIPS_INTERPRETATION_sRGB);
+  std::vector<uint8_t> over_limit = PositionCodedPixels(129, 16);
+  WriteImage(dir / "over_limit.png", 129, 16, 3, over_limit.data(), VIPS_FORMAT_UCHAR,
+             VIPS_INTERPRETATION_sRGB);
+
+  EXPECT_EQ(DecodeRgbImage(dir / "at_limit.png").pixels, at_limit);
+  RgbImage cropped = DecodeRgbImage(dir / "over_limit.png");
+  EXPECT_EQ(cropped.width, 128);
+  EXPECT_EQ(cropped.pixels, Window(over_limit, 129, 0, 0, 128, 16));
+}
+
+// For 10000x16 the crop changes neither the resize scale nor the centre:
+// both 10000 -> 140000 and 128 -> 1792 scale by exactly 14, and the centre
+// crops start at 69888 = 14 * 4936 + 784 and 784. So the CLIP input equals
+// that of the whole image, which the processor resizes to 140000x224.
+TEST(DecodeRgbImage, WideImageKeepsClipInput) {
+  TempDir dir;
+  std::mt19937 random(7);
+  RgbImage whole{10000, 16, std::vector<uint8_t>(10000 * 16 * 3)};
+  for (uint8_t& sample : whole.pixels) sample = static_cast<uint8_t>(random());
+  WriteImage(dir / "noise.png", whole.width, whole.height, 3, whole.pixels.data(),
+             VIPS_FORMAT_UCHAR, VIPS_INTERPRETATION_sRGB);
+  const ImageProcessor processor{ImageProcessorConfig{}};
+
+  PixelValues from_file = processor.ProcessFile(dir / "noise.png");
+  PixelValues from_whole = processor.Process(whole);
+
+  EXPECT_EQ(from_file.width, 224);
+  EXPECT_EQ(from_file.height, 224);
+  EXPECT_TRUE(from_file.data == from_whole.data) << "model input differs from the whole image's";
 }
 
 TEST(DecodeRgbImage, MissingAndCorruptFiles) {

@@ -275,6 +275,99 @@ TEST(Transaction, RollsBackOnException) {
   EXPECT_EQ(CountRows(db, "t"), 0);
 }
 
+TEST(Transaction, NestedCommitJoinsOuter) {
+  TempDir dir;
+  Database db(dir / "test.db");
+  db.Execute("CREATE TABLE t(x)");
+  Database reader(dir / "test.db");
+  {
+    Transaction outer(db);
+    EXPECT_FALSE(outer.nested());
+    Transaction inner(db);
+    EXPECT_TRUE(inner.nested());
+    db.Execute("INSERT INTO t VALUES (1)");
+    inner.Commit();
+    EXPECT_EQ(CountRows(db, "t"), 1);
+    // Released into the outer transaction, not committed.
+    EXPECT_EQ(CountRows(reader, "t"), 0);
+  }
+  // The outer transaction rolled back, taking the inner writes with it.
+  EXPECT_EQ(CountRows(db, "t"), 0);
+  EXPECT_EQ(CountRows(reader, "t"), 0);
+}
+
+TEST(Transaction, NestedRollbackKeepsOuterWrites) {
+  TempDir dir;
+  Database db(dir / "test.db");
+  db.Execute("CREATE TABLE t(x)");
+  {
+    Transaction outer(db);
+    db.Execute("INSERT INTO t VALUES (1)");
+    {
+      Transaction inner(db);
+      db.Execute("INSERT INTO t VALUES (2)");
+      EXPECT_EQ(CountRows(db, "t"), 2);
+    }
+    EXPECT_EQ(CountRows(db, "t"), 1);
+    db.Execute("INSERT INTO t VALUES (3)");
+    outer.Commit();
+  }
+  Statement values = db.Prepare("SELECT group_concat(x) FROM t");
+  ASSERT_TRUE(values.Step());
+  EXPECT_EQ(values.ColumnText(0), "1,3");
+}
+
+TEST(Transaction, ThreeLevelsUnwindInOrder) {
+  TempDir dir;
+  Database db(dir / "test.db");
+  db.Execute("CREATE TABLE t(x)");
+  Transaction outer(db);
+  db.Execute("INSERT INTO t VALUES (1)");
+  {
+    Transaction middle(db);
+    db.Execute("INSERT INTO t VALUES (2)");
+    {
+      Transaction inner(db);
+      db.Execute("INSERT INTO t VALUES (3)");
+      inner.Commit();
+    }
+    EXPECT_EQ(CountRows(db, "t"), 3);
+    // Rolling back the middle level also undoes the inner one it contains.
+  }
+  EXPECT_EQ(CountRows(db, "t"), 1);
+  {
+    Transaction again(db);
+    EXPECT_TRUE(again.nested());
+    db.Execute("INSERT INTO t VALUES (4)");
+    again.Commit();
+  }
+  outer.Commit();
+  EXPECT_EQ(CountRows(db, "t"), 2);
+  // Every level ended, so the next Transaction is a new BEGIN IMMEDIATE.
+  Transaction next(db);
+  EXPECT_FALSE(next.nested());
+  next.Commit();
+}
+
+TEST(Transaction, NestedFailureRollsBackOnlyInner) {
+  TempDir dir;
+  Database db(dir / "test.db");
+  db.Execute("CREATE TABLE t(x UNIQUE)");
+  Transaction outer(db);
+  db.Execute("INSERT INTO t VALUES (1)");
+  try {
+    Transaction inner(db);
+    db.Execute("INSERT INTO t VALUES (2)");
+    db.Execute("INSERT INTO t VALUES (1)");  // violates UNIQUE
+    inner.Commit();
+    FAIL() << "expected a unique constraint violation";
+  } catch (const SqliteError& error) {
+    EXPECT_EQ(error.code(), SQLITE_CONSTRAINT_UNIQUE);
+  }
+  outer.Commit();
+  EXPECT_EQ(CountRows(db, "t"), 1);
+}
+
 TEST(Transaction, ReadersSeeCommittedDataWhileWriterHoldsLock) {
   TempDir dir;
   Database writer(dir / "test.db");
