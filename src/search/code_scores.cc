@@ -48,14 +48,16 @@ __attribute__((target("avx2"))) void Avx2ScoreCodes(const uint8_t* codes, size_t
   }
 }
 
-// The AVX-512 reduction intrinsics trip a false -Wmaybe-uninitialized in
-// GCC 12, so the 16 lanes are summed from memory.
+// _mm512_reduce_add_epi32 and _mm512_castsi512_si256 trip a false
+// -Wmaybe-uninitialized in GCC 12 (their unmasked extract starts from an
+// undefined value), so the halves are extracted with a zeroing mask.
 __attribute__((target("avx512f"))) int32_t SumLanes(__m512i sum) {
-  alignas(64) int32_t lanes[16];
-  _mm512_store_si512(lanes, sum);
-  int32_t total = 0;
-  for (int32_t lane : lanes) total += lane;
-  return total;
+  __m256i half = _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64(0xff, sum, 0),
+                                  _mm512_maskz_extracti64x4_epi64(0xff, sum, 1));
+  __m128i quarter = _mm_add_epi32(_mm256_castsi256_si128(half), _mm256_extracti128_si256(half, 1));
+  quarter = _mm_add_epi32(quarter, _mm_shuffle_epi32(quarter, _MM_SHUFFLE(1, 0, 3, 2)));
+  quarter = _mm_add_epi32(quarter, _mm_shuffle_epi32(quarter, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(quarter);
 }
 
 // VPDPBUSD multiplies unsigned by signed bytes and adds groups of four into

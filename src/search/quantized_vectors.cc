@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <exception>
+#include <thread>
 
 #include "search/code_scores.h"
 #include "search/dot_product.h"
@@ -30,7 +32,9 @@ size_t RoundUpToAlignment(size_t dimension) {
 }  // namespace
 
 QuantizedVectors::QuantizedVectors(size_t dimension, size_t expected_size)
-    : dimension_(dimension), stride_(RoundUpToAlignment(dimension)) {
+    : dimension_(dimension),
+      stride_(RoundUpToAlignment(dimension)),
+      max_scans_(std::max(1u, std::thread::hardware_concurrency())) {
   data_.reserve(expected_size * dimension_);
   codes_.reserve(expected_size * stride_);
   scales_.reserve(expected_size);
@@ -103,6 +107,22 @@ size_t QuantizedVectors::Remove(std::span<const int64_t> ids) {
   return removed;
 }
 
+// One search's part in a scan: its quantised query and its candidates.
+struct QuantizedVectors::ScanJob {
+  ScanJob(size_t stride, size_t candidate_count) : codes(stride, 0), best(candidate_count) {}
+
+  std::vector<int8_t> codes;  // the query's codes, padded with zeros
+  float scale = 0;            // query code step
+  float abs_sum = 0;          // L1 norm of the query
+  int32_t offset = 0;         // what the +128 of the stored codes adds to each sum
+  float cross_term = 0;       // 3/4 x dimension x scale, for the error bound
+  const IdFilter* filter = nullptr;
+  float min_score = kNoMinScore;
+  TopK best;                 // candidates by estimate, keyed by row
+  std::exception_ptr error;  // thrown by the filter, rethrown to its search
+  bool done = false;
+};
+
 void QuantizedVectors::Search(const float* query, const IdFilter& filter, float min_score,
                               TopK& top) const {
   const size_t count = ids_.size();
@@ -119,54 +139,96 @@ void QuantizedVectors::Search(const float* query, const IdFilter& filter, float 
     return;
   }
 
-  const float query_scale = max_abs / kCodeMax;
-  std::vector<int8_t> query_codes(stride_, 0);
+  ScanJob job(stride_, candidates);
+  job.scale = max_abs / kCodeMax;
+  job.abs_sum = query_abs_sum;
   int64_t code_sum = 0;
   for (size_t i = 0; i < dimension_; ++i) {
-    float level = std::clamp(std::nearbyint(query[i] / query_scale), -kCodeMax, kCodeMax);
-    query_codes[i] = static_cast<int8_t>(level);
-    code_sum += query_codes[i];
+    float level = std::clamp(std::nearbyint(query[i] / job.scale), -kCodeMax, kCodeMax);
+    job.codes[i] = static_cast<int8_t>(level);
+    code_sum += job.codes[i];
   }
-  // The stored codes carry +128 each, which adds 128 x (sum of query codes).
-  const int32_t offset = static_cast<int32_t>(kCodeOffset * code_sum);
+  job.offset = static_cast<int32_t>(kCodeOffset * code_sum);
+  job.cross_term = 0.75f * static_cast<float>(dimension_) * job.scale;
+  job.filter = filter ? &filter : nullptr;
+  job.min_score = min_score;
+  ScanTogether(job);
+  if (job.error) std::rethrow_exception(job.error);
 
-  // With q = sq * cq + eq and x = sx * cx + ex, where each element of eq is
-  // at most sq / 2 and of ex at most sx / 2, the estimate sq * sx * cq.cx
-  // differs from q.x by at most (sx |q|1 + sq |x|1) / 2 + 3/4 * n * sq * sx.
-  const bool bounded = min_score > kNoMinScore;
-  const float cross_term = 0.75f * static_cast<float>(dimension_) * query_scale;
-
-  TopK best(candidates);  // candidates by estimate, keyed by row
-  std::array<int32_t, kBlockRows> sums;
-  std::array<float, kBlockRows> estimates;
-  for (size_t begin = 0; begin < count; begin += kBlockRows) {
-    const size_t rows = std::min(kBlockRows, count - begin);
-    ScoreCodes(codes_.data() + begin * stride_, rows, stride_, query_codes.data(), sums.data());
-    const RowScale* row_scales = scales_.data() + begin;
-    for (size_t j = 0; j < rows; ++j) {
-      estimates[j] = query_scale * row_scales[j].scale * static_cast<float>(sums[j] - offset);
-    }
-    // Most rows cannot enter the candidates, and one comparison rejects them.
-    float cutoff = best.full() ? best.worst_score() : kNoMinScore;
-    for (size_t j = 0; j < rows; ++j) {
-      if (estimates[j] < cutoff) continue;
-      const size_t row = begin + j;
-      if (bounded) {
-        const RowScale& row_scale = row_scales[j];
-        float error = 0.5f * (row_scale.scale * query_abs_sum + query_scale * row_scale.abs_sum) +
-                      cross_term * row_scale.scale + kRoundingSlack;
-        if (estimates[j] + error < min_score) continue;
-      }
-      if (!best.Admits(static_cast<int64_t>(row), estimates[j])) continue;
-      if (filter && !filter(ids_[row])) continue;
-      best.Push(static_cast<int64_t>(row), estimates[j]);
-      if (best.full()) cutoff = best.worst_score();
-    }
-  }
-  for (const SearchHit& candidate : best.TakeSorted()) {
+  for (const SearchHit& candidate : job.best.TakeSorted()) {
     size_t row = static_cast<size_t>(candidate.id);
     float score = InnerProduct(query, data_.data() + row * dimension_, dimension_);
     if (score >= min_score) top.Push(ids_[row], score);
+  }
+}
+
+void QuantizedVectors::ScanTogether(ScanJob& job) const {
+  std::unique_lock lock(scan_mutex_);
+  waiting_.push_back(&job);
+  while (!job.done) {
+    if (active_scans_ >= max_scans_) {
+      scan_done_.wait(lock);
+      continue;
+    }
+    // Lead a scan for the searches waiting, this one included.
+    size_t batch_size = std::min(waiting_.size(), kMaxScanBatch);
+    std::vector<ScanJob*> batch(waiting_.begin(), waiting_.begin() + batch_size);
+    waiting_.erase(waiting_.begin(), waiting_.begin() + batch_size);
+    ++active_scans_;
+    lock.unlock();
+    ScanBlocks(batch);
+    lock.lock();
+    for (ScanJob* scanned : batch) scanned->done = true;
+    --active_scans_;
+    scan_done_.notify_all();
+  }
+}
+
+void QuantizedVectors::ScanBlocks(std::span<ScanJob* const> jobs) const {
+  const size_t count = ids_.size();
+  std::array<int32_t, kBlockRows> sums;
+  for (size_t begin = 0; begin < count; begin += kBlockRows) {
+    const size_t rows = std::min(kBlockRows, count - begin);
+    // The block's codes come from memory once and stay in the cache for the
+    // other searches of the batch.
+    for (ScanJob* job : jobs) {
+      if (job->error) continue;
+      ScoreCodes(codes_.data() + begin * stride_, rows, stride_, job->codes.data(), sums.data());
+      try {
+        OfferBlock(*job, begin, rows, sums.data());
+      } catch (...) {
+        job->error = std::current_exception();
+      }
+    }
+  }
+}
+
+void QuantizedVectors::OfferBlock(ScanJob& job, size_t begin, size_t rows,
+                                  const int32_t* sums) const {
+  std::array<float, kBlockRows> estimates;
+  const RowScale* row_scales = scales_.data() + begin;
+  for (size_t j = 0; j < rows; ++j) {
+    estimates[j] = job.scale * row_scales[j].scale * static_cast<float>(sums[j] - job.offset);
+  }
+  // With q = sq * cq + eq and x = sx * cx + ex, where each element of eq is
+  // at most sq / 2 and of ex at most sx / 2, the estimate sq * sx * cq.cx
+  // differs from q.x by at most (sx |q|1 + sq |x|1) / 2 + 3/4 * n * sq * sx.
+  const bool bounded = job.min_score > kNoMinScore;
+  // Most rows cannot enter the candidates, and one comparison rejects them.
+  float cutoff = job.best.full() ? job.best.worst_score() : kNoMinScore;
+  for (size_t j = 0; j < rows; ++j) {
+    if (estimates[j] < cutoff) continue;
+    const size_t row = begin + j;
+    if (bounded) {
+      const RowScale& row_scale = row_scales[j];
+      float error = 0.5f * (row_scale.scale * job.abs_sum + job.scale * row_scale.abs_sum) +
+                    job.cross_term * row_scale.scale + kRoundingSlack;
+      if (estimates[j] + error < job.min_score) continue;
+    }
+    if (!job.best.Admits(static_cast<int64_t>(row), estimates[j])) continue;
+    if (job.filter && !(*job.filter)(ids_[row])) continue;
+    job.best.Push(static_cast<int64_t>(row), estimates[j]);
+    if (job.best.full()) cutoff = job.best.worst_score();
   }
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <new>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -22,6 +25,10 @@ namespace msearch::search {
 // and the 4k-th neighbour is far larger, so the hits equal those of an
 // exact scan even where graph indexes miss. A minimum score is applied with
 // a proven bound on the error, so it never drops a vector scoring above it.
+//
+// Scans run at most one per CPU at a time. Searches that arrive while every
+// CPU scans wait, then share the next scan, which reads each block of codes
+// from memory once for all of them.
 //
 // Removal moves the last row into the gap.
 class QuantizedVectors final : public VectorBackend {
@@ -48,6 +55,9 @@ class QuantizedVectors final : public VectorBackend {
 
   static size_t rescore_count(size_t k);
 
+  // The largest number of searches that share one scan.
+  static constexpr size_t kMaxScanBatch = 16;
+
  private:
   // An allocator of 64-byte aligned blocks, so that code rows start on
   // cache lines.
@@ -70,8 +80,16 @@ class QuantizedVectors final : public VectorBackend {
     float abs_sum = 0;  // L1 norm of the vector
   };
 
+  struct ScanJob;
+
   void WriteRow(size_t row, const float* vector);
   void ScanAll(const float* query, const IdFilter& filter, float min_score, TopK& top) const;
+  // Runs `job` in the next scan, leading that scan when none is running.
+  void ScanTogether(ScanJob& job) const;
+  void ScanBlocks(std::span<ScanJob* const> jobs) const;
+  // Offers the rows [begin, begin + rows) with their code sums to the job's
+  // candidates.
+  void OfferBlock(ScanJob& job, size_t begin, size_t rows, const int32_t* sums) const;
 
   size_t dimension_;
   size_t stride_;            // code bytes per row: dimension_ rounded up to 64
@@ -80,6 +98,14 @@ class QuantizedVectors final : public VectorBackend {
   std::vector<RowScale> scales_;
   std::vector<int64_t> ids_;
   std::unordered_map<int64_t, size_t> rows_;  // id to row
+
+  // Searches waiting for a scan, and the scans running. Searches hold the
+  // index's read lock, so the vectors do not change while they wait.
+  mutable std::mutex scan_mutex_;
+  mutable std::condition_variable scan_done_;
+  mutable std::vector<ScanJob*> waiting_;
+  mutable size_t active_scans_ = 0;
+  size_t max_scans_;
 };
 
 }  // namespace msearch::search

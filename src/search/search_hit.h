@@ -16,9 +16,10 @@ struct SearchHit {
   friend bool operator==(const SearchHit&, const SearchHit&) = default;
 };
 
-// A predicate that is true for the ids a search may return. The searching
-// thread calls it, possibly many times per search, while the index keeps
-// its read lock, so it must be fast and must not call back into the index.
+// A predicate that is true for the ids a search may return. It is called
+// possibly many times per search while the index keeps its read lock, so it
+// must be fast and must not call back into the index. When searches share a
+// scan, another searching thread may call it while the search's own waits.
 using IdFilter = std::function<bool(int64_t id)>;
 
 // The min_score that keeps every hit.

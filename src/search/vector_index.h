@@ -26,7 +26,7 @@ struct VectorIndexOptions {
   // Above exact_threshold and up to this many vectors, searches scan 8-bit
   // codes of every vector and rescore the best exactly (QuantizedVectors).
   // Recall is close to 1 on any data, and a scan of a million 512-d vectors
-  // takes about 25 ms on one core of the benchmark machine. Above this
+  // takes about 20 ms on one core of the benchmark machine. Above this
   // size, searches use an HNSW graph: much faster on real embeddings, but
   // approximate. At most exact_threshold: never.
   size_t quantized_threshold = 2'000'000;

@@ -1,8 +1,11 @@
 #include "search/quantized_vectors.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <random>
+#include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -187,8 +190,8 @@ TEST(QuantizedVectors, RemoveAndReplaceKeepRowsConsistent) {
 }
 
 TEST(QuantizedVectors, OneHotVectorsScoreExactly) {
-  // A vector with one large element gets a coarse code step; the rescoring
-  // still returns its exact score.
+  // A vector with one large element gets a coarse code step, but the
+  // rescoring still returns its exact score.
   constexpr size_t kDimension = 128;
   QuantizedVectors index(kDimension);
   std::vector<float> vectors = RandomUnitVectors(200, kDimension, 29);
@@ -203,6 +206,83 @@ TEST(QuantizedVectors, OneHotVectorsScoreExactly) {
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].id, 1);
   EXPECT_FLOAT_EQ(hits[0].score, 0.6f);
+}
+
+TEST(QuantizedVectors, ConcurrentSearchesMatchSerialOnes) {
+  // Each thread has its own k and filter, so results mixed up between the
+  // searches of a shared scan would show.
+  constexpr size_t kDimension = 128;
+  constexpr size_t kThreads = 8;
+  constexpr size_t kQueries = 12;
+  QuantizedVectors index(kDimension);
+  index.Add(Sequence(1, 20000), RandomUnitVectors(20000, kDimension, 31));
+  std::vector<float> queries = RandomUnitVectors(kThreads * kQueries, kDimension, 32);
+  auto filter_of = [](size_t thread) {
+    return [thread](int64_t id) { return id % static_cast<int64_t>(thread + 2) != 0; };
+  };
+  auto query_of = [&](size_t thread, size_t q) {
+    return std::span<const float>(queries).subspan((thread * kQueries + q) * kDimension,
+                                                   kDimension);
+  };
+  std::vector<std::vector<std::vector<SearchHit>>> serial(kThreads);
+  for (size_t thread = 0; thread < kThreads; ++thread) {
+    for (size_t q = 0; q < kQueries; ++q) {
+      serial[thread].push_back(Search(index, query_of(thread, q), 5 + thread, filter_of(thread)));
+    }
+  }
+
+  std::vector<std::vector<std::vector<SearchHit>>> concurrent(kThreads);
+  std::vector<std::thread> threads;
+  for (size_t thread = 0; thread < kThreads; ++thread) {
+    threads.emplace_back([&, thread] {
+      for (size_t q = 0; q < kQueries; ++q) {
+        concurrent[thread].push_back(
+            Search(index, query_of(thread, q), 5 + thread, filter_of(thread)));
+      }
+    });
+  }
+  for (std::thread& worker : threads) worker.join();
+  for (size_t thread = 0; thread < kThreads; ++thread) {
+    for (size_t q = 0; q < kQueries; ++q) {
+      EXPECT_EQ(concurrent[thread][q], serial[thread][q]) << "thread " << thread << ", query " << q;
+    }
+  }
+}
+
+TEST(QuantizedVectors, FilterErrorReachesOnlyItsSearch) {
+  constexpr size_t kDimension = 64;
+  QuantizedVectors index(kDimension);
+  index.Add(Sequence(1, 5000), RandomUnitVectors(5000, kDimension, 33));
+  std::vector<float> query = RandomUnitVectors(1, kDimension, 34);
+  std::vector<SearchHit> expected = Search(index, query, 10);
+  IdFilter failing = [](int64_t id) -> bool {
+    if (id > 2500) throw std::runtime_error("filter failed");
+    return true;
+  };
+
+  std::atomic<int> errors = 0;
+  std::vector<std::vector<SearchHit>> results(6);
+  std::vector<std::thread> threads;
+  for (size_t thread = 0; thread < results.size(); ++thread) {
+    threads.emplace_back([&, thread] {
+      if (thread % 2 == 0) {
+        try {
+          Search(index, query, 10, failing);
+        } catch (const std::runtime_error&) {
+          ++errors;
+        }
+      } else {
+        results[thread] = Search(index, query, 10);
+      }
+    });
+  }
+  for (std::thread& worker : threads) worker.join();
+  EXPECT_EQ(errors.load(), 3);
+  for (size_t thread = 1; thread < results.size(); thread += 2) {
+    EXPECT_EQ(results[thread], expected) << "thread " << thread;
+  }
+  // The index still searches after the errors.
+  EXPECT_EQ(Search(index, query, 10), expected);
 }
 
 TEST(QuantizedVectors, MemoryHoldsCodesBesideFloats) {
