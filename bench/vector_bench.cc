@@ -9,8 +9,8 @@
 // gives one row per ef_search in --ef-search.
 //
 // --data random draws from the uniform distribution on the sphere, the
-// hardest case for approximate search because no neighbour is much closer
-// than the rest. --data clustered draws around 1000 random centres (cosine
+// hardest case for a graph index because no neighbour is much closer than
+// the rest. --data clustered draws around 1000 random centres (cosine
 // about 0.6 to the centre), closer to how embeddings of real media spread.
 //
 // Usage: vector_bench [--sizes 100000,1000000] [--dimension 512]

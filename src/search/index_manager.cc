@@ -87,7 +87,7 @@ void IndexManager::Open() {
     space->name = info.space;
     space->stem = SpaceFileStem(info.space);
     std::lock_guard lock(space->write_mutex);
-    if (!LoadSaved(*space, static_cast<size_t>(info.dimension))) {
+    if (!LoadSaved(*space, static_cast<size_t>(info.dimension), static_cast<size_t>(info.count))) {
       space->index = std::make_shared<VectorIndex>(info.space, static_cast<size_t>(info.dimension),
                                                    options_.index, static_cast<size_t>(info.count));
     }
@@ -105,7 +105,7 @@ void IndexManager::Open() {
       MonotonicSeconds() - started);
 }
 
-bool IndexManager::LoadSaved(Space& space, size_t dimension) {
+bool IndexManager::LoadSaved(Space& space, size_t dimension, size_t catalog_count) {
   std::filesystem::path manifest_path = options_.index_dir / (space.stem + ".json");
   std::error_code error;
   if (!std::filesystem::exists(manifest_path, error)) return false;
@@ -118,12 +118,13 @@ bool IndexManager::LoadSaved(Space& space, size_t dimension) {
       throw Error(fmt::format("it contains vectors of dimension {}, but the catalog's have {}",
                               manifest.dimension, dimension));
     }
-    VectorIndex::Mode mode = VectorIndex::ModeForSize(options_.index, manifest.count);
+    VectorIndex::Mode mode =
+        VectorIndex::ModeToKeep(options_.index, dimension, VectorIndex::Mode::kHnsw, catalog_count);
     if (mode != VectorIndex::Mode::kHnsw) {
       spdlog::info(
-          "not loading the saved graph of space '{}': its {} vectors are searched by {} "
-          "search now; reading them from the catalog",
-          space.name, manifest.count, ModeName(mode));
+          "not loading the saved graph of space '{}': its {} vectors in the catalog are "
+          "searched by {} search now; reading them from the catalog",
+          space.name, catalog_count, ModeName(mode));
       return false;
     }
     std::filesystem::path graph_path = options_.index_dir / manifest.graph_file;

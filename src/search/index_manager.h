@@ -148,8 +148,9 @@ class IndexManager {
   std::vector<Space*> AllSpaces() const;
 
   // Loads the saved index of `space` into it. Returns false, after logging
-  // why and deleting the manifest, when there is none or it is unusable.
-  bool LoadSaved(Space& space, size_t dimension);
+  // why and deleting the manifest, when there is none, it is unusable, or
+  // the space's `catalog_count` vectors call for a scan instead.
+  bool LoadSaved(Space& space, size_t dimension, size_t catalog_count);
   void DeleteFiles(const Space& space, uint64_t generation);
   void RemoveStrayFiles();
   void SaveSpace(Space& space);

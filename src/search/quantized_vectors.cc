@@ -4,8 +4,12 @@
 #include <array>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <thread>
 
+#include <fmt/format.h>
+
+#include "common/error.h"
 #include "search/code_scores.h"
 #include "search/dot_product.h"
 
@@ -35,6 +39,12 @@ QuantizedVectors::QuantizedVectors(size_t dimension, size_t expected_size)
     : dimension_(dimension),
       stride_(RoundUpToAlignment(dimension)),
       max_scans_(std::max(1u, std::thread::hardware_concurrency())) {
+  if (dimension_ > kMaxDimension) {
+    throw Error(
+        fmt::format("vectors of dimension {} are too long for 8-bit codes (at most {}): their sums "
+                    "would overflow; use exact or HNSW search for them",
+                    dimension_, kMaxDimension));
+  }
   data_.reserve(expected_size * dimension_);
   codes_.reserve(expected_size * stride_);
   scales_.reserve(expected_size);
@@ -43,6 +53,7 @@ QuantizedVectors::QuantizedVectors(size_t dimension, size_t expected_size)
 }
 
 size_t QuantizedVectors::rescore_count(size_t k) {
+  if (k > std::numeric_limits<size_t>::max() / kRescoreFactor) return k;
   return std::max(k * kRescoreFactor, kMinRescore);
 }
 
@@ -120,6 +131,7 @@ struct QuantizedVectors::ScanJob {
   float min_score = kNoMinScore;
   TopK best;                 // candidates by estimate, keyed by row
   std::exception_ptr error;  // thrown by the filter, rethrown to its search
+  bool queued = false;       // in waiting_, not yet taken into a scan
   bool done = false;
 };
 
@@ -165,20 +177,25 @@ void QuantizedVectors::Search(const float* query, const IdFilter& filter, float 
 void QuantizedVectors::ScanTogether(ScanJob& job) const {
   std::unique_lock lock(scan_mutex_);
   waiting_.push_back(&job);
+  job.queued = true;
   while (!job.done) {
-    if (active_scans_ >= max_scans_) {
+    // A job already taken into another search's scan waits for that scan,
+    // and a queued one waits for a free CPU.
+    if (!job.queued || active_scans_ >= max_scans_) {
       scan_done_.wait(lock);
       continue;
     }
-    // Lead a scan for the searches waiting, this one included.
+    // Lead a scan for the searches that have waited longest.
+    std::array<ScanJob*, kMaxScanBatch> batch;
     size_t batch_size = std::min(waiting_.size(), kMaxScanBatch);
-    std::vector<ScanJob*> batch(waiting_.begin(), waiting_.begin() + batch_size);
+    std::copy_n(waiting_.begin(), batch_size, batch.begin());
     waiting_.erase(waiting_.begin(), waiting_.begin() + batch_size);
+    for (size_t i = 0; i < batch_size; ++i) batch[i]->queued = false;
     ++active_scans_;
     lock.unlock();
-    ScanBlocks(batch);
+    ScanBlocks(std::span<ScanJob* const>(batch.data(), batch_size));
     lock.lock();
-    for (ScanJob* scanned : batch) scanned->done = true;
+    for (size_t i = 0; i < batch_size; ++i) batch[i]->done = true;
     --active_scans_;
     scan_done_.notify_all();
   }

@@ -88,7 +88,7 @@ VectorIndex::VectorIndex(std::string space, size_t dimension, VectorIndexOptions
                          size_t expected_size)
     : space_(std::move(space)), dimension_(dimension), options_(options) {
   if (dimension_ == 0) throw Error(fmt::format("space '{}' has dimension 0", space_));
-  mode_ = ModeForSize(options_, expected_size);
+  mode_ = ModeForSize(options_, dimension_, expected_size);
   backend_ = MakeBackend(mode_, expected_size);
 }
 
@@ -216,27 +216,32 @@ void VectorIndex::set_ef_search(size_t ef_search) {
   if (mode_ == Mode::kHnsw) static_cast<HnswGraph&>(*backend_).set_ef_search(ef_search);
 }
 
-VectorIndex::Mode VectorIndex::ModeForSize(const VectorIndexOptions& options, size_t size) {
+VectorIndex::Mode VectorIndex::ModeForSize(const VectorIndexOptions& options, size_t dimension,
+                                           size_t size) {
   if (options.exact_threshold > 0 && size <= options.exact_threshold) return Mode::kExact;
   if (options.quantized_threshold > options.exact_threshold &&
-      size <= options.quantized_threshold) {
+      size <= options.quantized_threshold && dimension <= QuantizedVectors::kMaxDimension) {
     return Mode::kQuantized;
   }
   return Mode::kHnsw;
+}
+
+VectorIndex::Mode VectorIndex::ModeToKeep(const VectorIndexOptions& options, size_t dimension,
+                                          Mode current, size_t size) {
+  Mode target = ModeForSize(options, dimension, size);
+  if (target >= current) return target;
+  // The largest size served by a smaller mode than the current one.
+  size_t lower_limit = options.exact_threshold;
+  if (current == Mode::kHnsw) lower_limit = std::max(lower_limit, options.quantized_threshold);
+  return size < lower_limit / 2 ? target : current;
 }
 
 std::optional<VectorIndex::Mode> VectorIndex::PendingRebuild() const {
   std::shared_lock lock(mutex_);
   size_t live = backend_->size();
   size_t deleted = backend_->deleted();
-  Mode target = ModeForSize(options_, live);
-  if (target > mode_) return target;
-  if (target < mode_) {
-    // The largest size served by a smaller mode than the current one.
-    size_t lower_limit = options_.exact_threshold;
-    if (mode_ == Mode::kHnsw) lower_limit = std::max(lower_limit, options_.quantized_threshold);
-    if (live < lower_limit / 2) return target;
-  }
+  Mode target = ModeToKeep(options_, dimension_, mode_, live);
+  if (target != mode_) return target;
   if (mode_ == Mode::kHnsw && deleted >= options_.compact_min_deleted &&
       static_cast<double>(deleted) > options_.compact_deleted_fraction * (live + deleted)) {
     return Mode::kHnsw;

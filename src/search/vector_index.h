@@ -25,10 +25,10 @@ struct VectorIndexOptions {
   size_t exact_threshold = 20000;
   // Above exact_threshold and up to this many vectors, searches scan 8-bit
   // codes of every vector and rescore the best exactly (QuantizedVectors).
-  // Recall is close to 1 on any data, and a scan of a million 512-d vectors
-  // takes about 20 ms on one core of the benchmark machine. Above this
-  // size, searches use an HNSW graph: much faster on real embeddings, but
-  // approximate. At most exact_threshold: never.
+  // Recall@10 measured 1.0 on random 512-d vectors, and a scan of a million
+  // of them takes about 20 ms on one core of the benchmark machine. Above
+  // this size, searches use an HNSW graph: much faster on real embeddings,
+  // but approximate. At most exact_threshold: never.
   size_t quantized_threshold = 2'000'000;
   HnswParams hnsw;
   // An HNSW graph is rebuilt without its deleted elements once they are
@@ -119,12 +119,18 @@ class VectorIndex {
   Stats stats() const;
   void set_ef_search(size_t ef_search);
 
-  // Returns the mode that `options` call for at `size` vectors.
-  static Mode ModeForSize(const VectorIndexOptions& options, size_t size);
+  // Returns the mode that `options` call for at `size` vectors of
+  // `dimension` floats.
+  static Mode ModeForSize(const VectorIndexOptions& options, size_t dimension, size_t size);
+  // Returns the mode an index in mode `current` should have at `size`
+  // vectors: ModeForSize when that is a larger mode, a smaller one only
+  // below half the threshold of `current` (see PendingRebuild).
+  static Mode ModeToKeep(const VectorIndexOptions& options, size_t dimension, Mode current,
+                         size_t size);
   // Returns the rebuild that options call for now, if any. A space moves
-  // to a larger mode as soon as its size calls for it, and to a smaller one
-  // only below half the threshold of its current mode, so that an index near
-  // a threshold is not rebuilt back and forth. An HNSW graph with many
+  // to a larger mode as soon as its size calls for it. It moves to a smaller
+  // one only below half the threshold of its current mode, so that an index
+  // near a threshold is not rebuilt back and forth. An HNSW graph with many
   // deleted elements is compacted.
   std::optional<Mode> PendingRebuild() const;
   // Runs PendingRebuild() when there is one; returns whether it did.

@@ -90,6 +90,44 @@ TEST_F(IndexRecoveryTest, SavedIndexIsLoadedNotRebuilt) {
   ExpectMatchesCatalog(manager);
 }
 
+TEST_F(IndexRecoveryTest, SavedGraphKeptOrScannedBySize) {
+  SaveOnce();
+  // 200 vectors with HNSW above 300: a graph of a space that shrank is
+  // kept down to half that limit.
+  options_.index.quantized_threshold = 300;
+  {
+    IndexManager manager(options_);
+    manager.Open();
+    EXPECT_EQ(manager.FindIndex(kSpace)->mode(), VectorIndex::Mode::kHnsw);
+    EXPECT_FALSE(UnsavedChanges(manager));
+    ExpectMatchesCatalog(manager);
+  }
+  // Below half the limit, the space is scanned instead, and the catalog's
+  // count decides, not the count saved with the graph.
+  options_.index.quantized_threshold = 600;
+  int64_t added_file = catalog_.AddFile("new.jpg");
+  catalog_.StoreVectors(added_file, kSpace, RandomUnitVectors(60, kDimension, 97), kDimension);
+  IndexManager manager(options_);
+  manager.Open();
+  EXPECT_EQ(manager.FindIndex(kSpace)->mode(), VectorIndex::Mode::kQuantized);
+  ExpectMatchesCatalog(manager);
+  EXPECT_FALSE(std::filesystem::exists(ManifestPath()));
+}
+
+TEST_F(IndexRecoveryTest, GrownSpaceKeepsItsSavedGraph) {
+  SaveOnce();
+  // Saved with 200 vectors, but the catalog now contains 260, above the
+  // limit of 250, so the graph is loaded and caught up rather than rebuilt.
+  options_.index.quantized_threshold = 250;
+  int64_t added_file = catalog_.AddFile("new.jpg");
+  catalog_.StoreVectors(added_file, kSpace, RandomUnitVectors(60, kDimension, 96), kDimension);
+  IndexManager manager(options_);
+  manager.Open();
+  EXPECT_EQ(manager.FindIndex(kSpace)->mode(), VectorIndex::Mode::kHnsw);
+  EXPECT_EQ(manager.Status().at(0).saved_at, Manifest().saved_at);
+  ExpectMatchesCatalog(manager);
+}
+
 TEST_F(IndexRecoveryTest, TruncatedGraphIsRebuilt) {
   SaveOnce();
   std::filesystem::path graph = catalog_.index_dir() / Manifest().graph_file;

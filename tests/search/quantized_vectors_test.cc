@@ -76,7 +76,7 @@ TEST(CodeScores, AllHighBytesTimesExtremeQuery) {
   }
 }
 
-// Random 512-d unit vectors are the hardest case for an estimate: the best
+// Random 512-d unit vectors are a hard case for an estimate: the best
 // neighbours of a random query score about 0.2 and differ by thousandths.
 TEST(QuantizedVectors, MatchesExactSearchOnRandomVectors) {
   constexpr size_t kCount = 20000;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "search/quantized_vectors.h"
 #include "search_test_util.h"
 
 namespace msearch::search {
@@ -285,6 +286,15 @@ TEST(VectorIndex, MaintainMovesThroughThreeModes) {
   EXPECT_EQ(index.Ids(), Sequence(311, 40));
   std::span<const float> last(vectors.data() + 349 * 8, 8);
   EXPECT_EQ(index.Search(last, 1).at(0).id, 350);
+}
+
+TEST(VectorIndex, LongVectorsSkipTheQuantisedScan) {
+  VectorIndexOptions options = testing::OptionsForcing(VectorIndex::Mode::kQuantized);
+  EXPECT_EQ(VectorIndex::ModeForSize(options, QuantizedVectors::kMaxDimension, 10),
+            VectorIndex::Mode::kQuantized);
+  EXPECT_EQ(VectorIndex::ModeForSize(options, QuantizedVectors::kMaxDimension + 1, 10),
+            VectorIndex::Mode::kHnsw);
+  EXPECT_THROW(QuantizedVectors(QuantizedVectors::kMaxDimension + 1), Error);
 }
 
 TEST(VectorIndex, CompactionDropsDeletedElements) {
