@@ -38,6 +38,7 @@ size_t RoundUpToAlignment(size_t dimension) {
 QuantizedVectors::QuantizedVectors(size_t dimension, size_t expected_size)
     : dimension_(dimension),
       stride_(RoundUpToAlignment(dimension)),
+      residual_(dimension),
       max_scans_(std::max(1u, std::thread::hardware_concurrency())) {
   if (dimension_ > kMaxDimension) {
     throw Error(
@@ -59,11 +60,21 @@ size_t QuantizedVectors::rescore_count(size_t k) {
 
 void QuantizedVectors::WriteRow(size_t row, const float* vector) {
   std::copy(vector, vector + dimension_, data_.begin() + row * dimension_);
+  EncodeRow(row);
+}
+
+void QuantizedVectors::EncodeRow(size_t row) {
+  // The codes hold the vector minus the centre, once there is one.
+  float* residual = residual_.data();
+  const float* vector = data_.data() + row * dimension_;
+  for (size_t i = 0; i < dimension_; ++i) {
+    residual[i] = centre_.empty() ? vector[i] : vector[i] - centre_[i];
+  }
   float max_abs = 0;
   float abs_sum = 0;
   for (size_t i = 0; i < dimension_; ++i) {
-    max_abs = std::max(max_abs, std::abs(vector[i]));
-    abs_sum += std::abs(vector[i]);
+    max_abs = std::max(max_abs, std::abs(residual[i]));
+    abs_sum += std::abs(residual[i]);
   }
   float scale = max_abs / kCodeMax;
   uint8_t* code = codes_.data() + row * stride_;
@@ -72,7 +83,7 @@ void QuantizedVectors::WriteRow(size_t row, const float* vector) {
     // Rounds half away from zero, in a loop the compiler vectorises.
     const float inverse = 1.0f / scale;
     for (size_t i = 0; i < dimension_; ++i) {
-      float level = std::clamp(vector[i] * inverse, -kCodeMax, kCodeMax);
+      float level = std::clamp(residual[i] * inverse, -kCodeMax, kCodeMax);
       int rounded = static_cast<int>(level + std::copysign(0.5f, level));
       code[i] = static_cast<uint8_t>(rounded + kCodeOffset);
     }
@@ -92,6 +103,20 @@ void QuantizedVectors::Add(std::span<const int64_t> ids, std::span<const float> 
     }
     WriteRow(row, vectors.data() + i * dimension_);
   }
+  if (centre_.empty() && ids_.size() >= kCentreSample) SetCentre();
+}
+
+void QuantizedVectors::SetCentre() {
+  std::vector<double> sum(dimension_, 0.0);
+  for (size_t row = 0; row < ids_.size(); ++row) {
+    const float* vector = data_.data() + row * dimension_;
+    for (size_t i = 0; i < dimension_; ++i) sum[i] += vector[i];
+  }
+  centre_.resize(dimension_);
+  for (size_t i = 0; i < dimension_; ++i) {
+    centre_[i] = static_cast<float>(sum[i] / static_cast<double>(ids_.size()));
+  }
+  for (size_t row = 0; row < ids_.size(); ++row) EncodeRow(row);
 }
 
 size_t QuantizedVectors::Remove(std::span<const int64_t> ids) {
@@ -127,6 +152,7 @@ struct QuantizedVectors::ScanJob {
   float abs_sum = 0;          // L1 norm of the query
   int32_t offset = 0;         // what the +128 of the stored codes adds to each sum
   float cross_term = 0;       // 3/4 x dimension x scale, for the error bound
+  float centre_score = 0;     // the query's inner product with the centre
   const IdFilter* filter = nullptr;
   float min_score = kNoMinScore;
   TopK best;                 // candidates by estimate, keyed by row
@@ -162,6 +188,7 @@ void QuantizedVectors::Search(const float* query, const IdFilter& filter, float 
   }
   job.offset = static_cast<int32_t>(kCodeOffset * code_sum);
   job.cross_term = 0.75f * static_cast<float>(dimension_) * job.scale;
+  if (!centre_.empty()) job.centre_score = InnerProduct(query, centre_.data(), dimension_);
   job.filter = filter ? &filter : nullptr;
   job.min_score = min_score;
   ScanTogether(job);
@@ -225,11 +252,13 @@ void QuantizedVectors::OfferBlock(ScanJob& job, size_t begin, size_t rows,
   std::array<float, kBlockRows> estimates;
   const RowScale* row_scales = scales_.data() + begin;
   for (size_t j = 0; j < rows; ++j) {
-    estimates[j] = job.scale * row_scales[j].scale * static_cast<float>(sums[j] - job.offset);
+    estimates[j] = job.scale * row_scales[j].scale * static_cast<float>(sums[j] - job.offset) +
+                   job.centre_score;
   }
-  // With q = sq * cq + eq and x = sx * cx + ex, where each element of eq is
-  // at most sq / 2 and of ex at most sx / 2, the estimate sq * sx * cq.cx
-  // differs from q.x by at most (sx |q|1 + sq |x|1) / 2 + 3/4 * n * sq * sx.
+  // The codes cx hold x minus the centre m. With q = sq * cq + eq and
+  // x - m = sx * cx + ex, where each element of eq is at most sq / 2 and of
+  // ex at most sx / 2, the estimate sq * sx * cq.cx + q.m differs from q.x
+  // by at most (sx |q|1 + sq |x - m|1) / 2 + 3/4 * n * sq * sx.
   const bool bounded = job.min_score > kNoMinScore;
   // Most rows cannot enter the candidates, and one comparison rejects them.
   float cutoff = job.best.full() ? job.best.worst_score() : kNoMinScore;

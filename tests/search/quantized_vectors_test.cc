@@ -103,6 +103,34 @@ TEST(QuantizedVectors, MatchesExactSearchOnRandomVectors) {
   EXPECT_GE(found, kQueries * 10 - 1) << "recall@10 of the quantised scan";
 }
 
+TEST(QuantizedVectors, SharedComponentKeepsRecall) {
+  // Every vector is 0.995 along one axis and 0.1 in a random direction, so
+  // the axis dwarfs the differences between vectors. Codes of whole vectors
+  // would spend their levels on the axis, but codes of vectors minus the
+  // centre do not.
+  constexpr size_t kCount = 20000;
+  constexpr size_t kDimension = 512;
+  constexpr size_t kQueries = 40;
+  std::vector<float> vectors = RandomUnitVectors(kCount, kDimension, 35);
+  for (size_t row = 0; row < kCount; ++row) {
+    float* vector = vectors.data() + row * kDimension;
+    for (size_t i = 0; i < kDimension; ++i) vector[i] *= 0.1f;
+    vector[0] += 0.995f;
+    NormalizeInPlace(std::span<float>(vector, kDimension));
+  }
+  std::vector<int64_t> ids = Sequence(1, kCount);
+  QuantizedVectors index(kDimension);
+  index.Add(ids, vectors);
+  std::vector<float> queries = RandomUnitVectors(kQueries, kDimension, 36);
+  size_t found = 0;
+  for (size_t q = 0; q < kQueries; ++q) {
+    std::span<const float> query(queries.data() + q * kDimension, kDimension);
+    std::vector<SearchHit> expected = ExactNearest(vectors, ids, kDimension, query, 10);
+    found += static_cast<size_t>(testing::Recall(Search(index, query, 10), expected) * 10 + 0.5);
+  }
+  EXPECT_GE(found, kQueries * 10 - 1) << "recall@10 with a shared component";
+}
+
 TEST(QuantizedVectors, DimensionOffTheCodeAlignment) {
   constexpr size_t kDimension = 100;
   QuantizedVectors index(kDimension);
