@@ -158,10 +158,10 @@ struct SearchConfig {
   // A text query that names sounds (music, speech, ...) multiplies the audio
   // weight by this factor (1 to 10) before the weights are rescaled.
   double sound_audio_factor = 2.0;
-  // How each embedding space's vectors are searched, by their number: a
-  // float scan of every vector (exact) up to exact_up_to; a scan of 8-bit
-  // codes with exact rescoring of the best (recall close to 1 on any data)
-  // up to scan_up_to; an HNSW graph (approximate) above.
+  // Limits, in vectors per embedding space, of the ways to search it. Up to
+  // exact_up_to, a float scan of every vector (exact). Up to scan_up_to, a
+  // scan of 8-bit codes with exact rescoring of the best. Above, an HNSW
+  // graph (approximate).
   int exact_up_to = 20000;
   int scan_up_to = 2'000'000;
   // Candidates an HNSW search considers (16 to 8192): more is slower and

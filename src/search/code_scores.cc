@@ -90,8 +90,8 @@ Kernel SelectKernel() {
 void ResolveAndCall(const uint8_t* codes, size_t rows, size_t stride, const int8_t* query,
                     int32_t* out);
 
-// Starts as ResolveAndCall so that the first call picks the kernel; later
-// calls go straight to it.
+// Starts as ResolveAndCall so that the first call picks the kernel, and
+// later calls go straight to it.
 constinit std::atomic<Kernel> g_kernel{ResolveAndCall};
 
 void ResolveAndCall(const uint8_t* codes, size_t rows, size_t stride, const int8_t* query,

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -28,6 +29,16 @@ class FlatVectors final : public VectorBackend {
   bool stable_slots() const override { return false; }
   void CopySlots(size_t begin, size_t end, std::vector<int64_t>& ids,
                  std::vector<float>& vectors) const override;
+
+  // Returns the row of `id`, if present. Rows are 0 to size() - 1, and a
+  // removal moves the last row into the removed one.
+  std::optional<size_t> RowOf(int64_t id) const {
+    auto position = rows_.find(id);
+    if (position == rows_.end()) return std::nullopt;
+    return position->second;
+  }
+  int64_t IdAt(size_t row) const { return ids_[row]; }
+  const float* RowData(size_t row) const { return data_.data() + row * dimension_; }
 
  private:
   size_t dimension_;

@@ -60,8 +60,8 @@ struct SpaceStatus {
 // where <stem> is SpaceFileStem(space). A save writes a new generation's
 // files, flushes them, then replaces the manifest atomically, so a crash at
 // any point leaves the previous generation loadable. Spaces searched by a
-// scan (exact or quantised) save nothing; they are read from the catalog at
-// open.
+// scan (exact or quantised) save nothing, because they are read from the
+// catalog at open.
 //
 // The catalog is the source of truth. Open() loads a saved index only when
 // its files match the size and SHA-256 in the manifest and the graph passes

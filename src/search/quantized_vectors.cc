@@ -38,6 +38,7 @@ size_t RoundUpToAlignment(size_t dimension) {
 QuantizedVectors::QuantizedVectors(size_t dimension, size_t expected_size)
     : dimension_(dimension),
       stride_(RoundUpToAlignment(dimension)),
+      floats_(dimension, expected_size),
       residual_(dimension),
       max_scans_(std::max(1u, std::thread::hardware_concurrency())) {
   if (dimension_ > kMaxDimension) {
@@ -46,11 +47,8 @@ QuantizedVectors::QuantizedVectors(size_t dimension, size_t expected_size)
                     "would overflow; use exact or HNSW search for them",
                     dimension_, kMaxDimension));
   }
-  data_.reserve(expected_size * dimension_);
   codes_.reserve(expected_size * stride_);
   scales_.reserve(expected_size);
-  ids_.reserve(expected_size);
-  rows_.reserve(expected_size);
 }
 
 size_t QuantizedVectors::rescore_count(size_t k) {
@@ -58,15 +56,10 @@ size_t QuantizedVectors::rescore_count(size_t k) {
   return std::max(k * kRescoreFactor, kMinRescore);
 }
 
-void QuantizedVectors::WriteRow(size_t row, const float* vector) {
-  std::copy(vector, vector + dimension_, data_.begin() + row * dimension_);
-  EncodeRow(row);
-}
-
 void QuantizedVectors::EncodeRow(size_t row) {
   // The codes hold the vector minus the centre, once there is one.
   float* residual = residual_.data();
-  const float* vector = data_.data() + row * dimension_;
+  const float* vector = floats_.RowData(row);
   for (size_t i = 0; i < dimension_; ++i) {
     residual[i] = centre_.empty() ? vector[i] : vector[i] - centre_[i];
   }
@@ -92,52 +85,41 @@ void QuantizedVectors::EncodeRow(size_t row) {
 }
 
 void QuantizedVectors::Add(std::span<const int64_t> ids, std::span<const float> vectors) {
-  for (size_t i = 0; i < ids.size(); ++i) {
-    auto [position, inserted] = rows_.try_emplace(ids[i], ids_.size());
-    size_t row = position->second;
-    if (inserted) {
-      ids_.push_back(ids[i]);
-      data_.resize(ids_.size() * dimension_);
-      codes_.resize(ids_.size() * stride_);
-      scales_.emplace_back();
-    }
-    WriteRow(row, vectors.data() + i * dimension_);
-  }
-  if (centre_.empty() && ids_.size() >= kCentreSample) SetCentre();
+  floats_.Add(ids, vectors);
+  codes_.resize(floats_.size() * stride_);
+  scales_.resize(floats_.size());
+  for (int64_t id : ids) EncodeRow(*floats_.RowOf(id));
+  if (centre_.empty() && floats_.size() >= kCentreSample) SetCentre();
 }
 
 void QuantizedVectors::SetCentre() {
+  const size_t count = floats_.size();
   std::vector<double> sum(dimension_, 0.0);
-  for (size_t row = 0; row < ids_.size(); ++row) {
-    const float* vector = data_.data() + row * dimension_;
+  for (size_t row = 0; row < count; ++row) {
+    const float* vector = floats_.RowData(row);
     for (size_t i = 0; i < dimension_; ++i) sum[i] += vector[i];
   }
   centre_.resize(dimension_);
   for (size_t i = 0; i < dimension_; ++i) {
-    centre_[i] = static_cast<float>(sum[i] / static_cast<double>(ids_.size()));
+    centre_[i] = static_cast<float>(sum[i] / static_cast<double>(count));
   }
-  for (size_t row = 0; row < ids_.size(); ++row) EncodeRow(row);
+  for (size_t row = 0; row < count; ++row) EncodeRow(row);
 }
 
 size_t QuantizedVectors::Remove(std::span<const int64_t> ids) {
   size_t removed = 0;
   for (int64_t id : ids) {
-    auto position = rows_.find(id);
-    if (position == rows_.end()) continue;
-    size_t row = position->second;
-    size_t last = ids_.size() - 1;
-    if (row != last) {
-      std::copy_n(data_.begin() + last * dimension_, dimension_, data_.begin() + row * dimension_);
-      std::copy_n(codes_.begin() + last * stride_, stride_, codes_.begin() + row * stride_);
-      scales_[row] = scales_[last];
-      ids_[row] = ids_[last];
-      rows_[ids_[row]] = row;
+    std::optional<size_t> row = floats_.RowOf(id);
+    if (!row) continue;
+    // FlatVectors moves its last row into the gap, and the codes follow it.
+    size_t last = floats_.size() - 1;
+    floats_.Remove(std::span<const int64_t>(&id, 1));
+    if (*row != last) {
+      std::copy_n(codes_.begin() + last * stride_, stride_, codes_.begin() + *row * stride_);
+      scales_[*row] = scales_[last];
     }
-    ids_.pop_back();
-    data_.resize(last * dimension_);
     codes_.resize(last * stride_);
     scales_.pop_back();
-    rows_.erase(position);
     ++removed;
   }
   return removed;
@@ -163,7 +145,7 @@ struct QuantizedVectors::ScanJob {
 
 void QuantizedVectors::Search(const float* query, const IdFilter& filter, float min_score,
                               TopK& top) const {
-  const size_t count = ids_.size();
+  const size_t count = floats_.size();
   if (count == 0 || top.k() == 0) return;
   const size_t candidates = rescore_count(top.k());
   float max_abs = 0;
@@ -173,7 +155,7 @@ void QuantizedVectors::Search(const float* query, const IdFilter& filter, float 
     query_abs_sum += std::abs(query[i]);
   }
   if (candidates >= count || max_abs == 0) {
-    ScanAll(query, filter, min_score, top);
+    floats_.Search(query, filter, min_score, top);
     return;
   }
 
@@ -196,8 +178,8 @@ void QuantizedVectors::Search(const float* query, const IdFilter& filter, float 
 
   for (const SearchHit& candidate : job.best.TakeSorted()) {
     size_t row = static_cast<size_t>(candidate.id);
-    float score = InnerProduct(query, data_.data() + row * dimension_, dimension_);
-    if (score >= min_score) top.Push(ids_[row], score);
+    float score = InnerProduct(query, floats_.RowData(row), dimension_);
+    if (score >= min_score) top.Push(floats_.IdAt(row), score);
   }
 }
 
@@ -229,7 +211,7 @@ void QuantizedVectors::ScanTogether(ScanJob& job) const {
 }
 
 void QuantizedVectors::ScanBlocks(std::span<ScanJob* const> jobs) const {
-  const size_t count = ids_.size();
+  const size_t count = floats_.size();
   std::array<int32_t, kBlockRows> sums;
   for (size_t begin = 0; begin < count; begin += kBlockRows) {
     const size_t rows = std::min(kBlockRows, count - begin);
@@ -272,38 +254,15 @@ void QuantizedVectors::OfferBlock(ScanJob& job, size_t begin, size_t rows,
       if (estimates[j] + error < job.min_score) continue;
     }
     if (!job.best.Admits(static_cast<int64_t>(row), estimates[j])) continue;
-    if (job.filter && !(*job.filter)(ids_[row])) continue;
+    if (job.filter && !(*job.filter)(floats_.IdAt(row))) continue;
     job.best.Push(static_cast<int64_t>(row), estimates[j]);
     if (job.best.full()) cutoff = job.best.worst_score();
   }
 }
 
-void QuantizedVectors::ScanAll(const float* query, const IdFilter& filter, float min_score,
-                               TopK& top) const {
-  for (size_t row = 0; row < ids_.size(); ++row) {
-    if (filter && !filter(ids_[row])) continue;
-    float score = InnerProduct(query, data_.data() + row * dimension_, dimension_);
-    if (score >= min_score) top.Push(ids_[row], score);
-  }
-}
-
 size_t QuantizedVectors::MemoryBytes() const {
-  // An unordered_map node stores the key, the value and a next pointer, and
-  // the bucket array one pointer per bucket. Allocator overhead is left out.
-  constexpr size_t kNodeBytes = sizeof(void*) + sizeof(int64_t) + sizeof(size_t);
-  return data_.capacity() * sizeof(float) + codes_.capacity() +
-         scales_.capacity() * sizeof(RowScale) + ids_.capacity() * sizeof(int64_t) +
-         rows_.size() * kNodeBytes + rows_.bucket_count() * sizeof(void*);
-}
-
-void QuantizedVectors::CopySlots(size_t begin, size_t end, std::vector<int64_t>& ids,
-                                 std::vector<float>& vectors) const {
-  end = std::min(end, ids_.size());
-  for (size_t row = begin; row < end; ++row) {
-    ids.push_back(ids_[row]);
-    vectors.insert(vectors.end(), data_.begin() + row * dimension_,
-                   data_.begin() + (row + 1) * dimension_);
-  }
+  return floats_.MemoryBytes() + codes_.capacity() + scales_.capacity() * sizeof(RowScale) +
+         (centre_.capacity() + residual_.capacity()) * sizeof(float);
 }
 
 }  // namespace msearch::search

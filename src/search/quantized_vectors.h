@@ -6,9 +6,9 @@
 #include <mutex>
 #include <new>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
+#include "search/flat_vectors.h"
 #include "search/vector_backend.h"
 
 namespace msearch::search {
@@ -48,16 +48,18 @@ class QuantizedVectors final : public VectorBackend {
 
   void Add(std::span<const int64_t> ids, std::span<const float> vectors) override;
   size_t Remove(std::span<const int64_t> ids) override;
-  bool Contains(int64_t id) const override { return rows_.contains(id); }
-  size_t size() const override { return ids_.size(); }
-  std::vector<int64_t> Ids() const override { return ids_; }
+  bool Contains(int64_t id) const override { return floats_.Contains(id); }
+  size_t size() const override { return floats_.size(); }
+  std::vector<int64_t> Ids() const override { return floats_.Ids(); }
   void Search(const float* query, const IdFilter& filter, float min_score,
               TopK& top) const override;
   size_t MemoryBytes() const override;
-  size_t slot_count() const override { return ids_.size(); }
+  size_t slot_count() const override { return floats_.slot_count(); }
   bool stable_slots() const override { return false; }
   void CopySlots(size_t begin, size_t end, std::vector<int64_t>& ids,
-                 std::vector<float>& vectors) const override;
+                 std::vector<float>& vectors) const override {
+    floats_.CopySlots(begin, end, ids, vectors);
+  }
 
   static size_t rescore_count(size_t k);
 
@@ -95,13 +97,11 @@ class QuantizedVectors final : public VectorBackend {
 
   struct ScanJob;
 
-  void WriteRow(size_t row, const float* vector);
   // Computes the codes and scale of a row from its floats.
   void EncodeRow(size_t row);
   // Sets the centre to the mean of the vectors present and encodes every
   // row again.
   void SetCentre();
-  void ScanAll(const float* query, const IdFilter& filter, float min_score, TopK& top) const;
   // Runs `job` in the next scan, leading that scan when none is running.
   void ScanTogether(ScanJob& job) const;
   void ScanBlocks(std::span<ScanJob* const> jobs) const;
@@ -110,14 +110,12 @@ class QuantizedVectors final : public VectorBackend {
   void OfferBlock(ScanJob& job, size_t begin, size_t rows, const int32_t* sums) const;
 
   size_t dimension_;
-  size_t stride_;            // code bytes per row: dimension_ rounded up to 64
-  std::vector<float> data_;  // row i is the vector of ids_[i]
+  size_t stride_;       // code bytes per row: dimension_ rounded up to 64
+  FlatVectors floats_;  // ids and float rows; codes_ and scales_ follow its rows
   std::vector<uint8_t, CacheLineAllocator<uint8_t>> codes_;
   std::vector<RowScale> scales_;
-  std::vector<int64_t> ids_;
-  std::unordered_map<int64_t, size_t> rows_;  // id to row
-  std::vector<float> centre_;                 // subtracted before encoding; empty at first
-  std::vector<float> residual_;               // EncodeRow's scratch row
+  std::vector<float> centre_;    // subtracted before encoding; empty at first
+  std::vector<float> residual_;  // EncodeRow's scratch row
 
   // Searches waiting for a scan, and the scans running. Searches hold the
   // index's read lock, so the vectors do not change while they wait.

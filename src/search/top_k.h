@@ -39,7 +39,7 @@ class TopK {
     return k_ > 0 && (heap_.size() < k_ || Better({id, score}, heap_.front()));
   }
 
-  // The score of the worst hit kept; only meaningful when full().
+  // Returns the score of the worst hit kept. Call it only when full().
   float worst_score() const { return heap_.front().score; }
 
   size_t k() const { return k_; }

@@ -42,7 +42,7 @@ struct VectorIndexOptions {
 // Nearest-neighbour search by inner product over the unit vectors of one
 // embedding space, keyed by embedding id. Exact up to
 // options.exact_threshold vectors, a quantised scan up to
-// options.quantized_threshold, HNSW above it; Maintain() switches between
+// options.quantized_threshold, HNSW above it. Maintain() switches between
 // them and compacts the graph.
 //
 // Thread-safe: any number of threads may search at once while others add

@@ -166,32 +166,36 @@ void HandleTextSearch(ServerContext& context, const httplib::Request& request,
   Respond(context, response, query, "text", outcome, started);
 }
 
-void HandleImageSearch(ServerContext& context, const httplib::Request& request,
-                       httplib::Response& response) {
+// Runs a search by the query file in form field `field` (an upload or an
+// allowed path): `search` calls the service with the file's path.
+template <typename Search>
+void HandleFileSearch(ServerContext& context, const httplib::Request& request,
+                      httplib::Response& response, const std::string& field, std::string_view kind,
+                      Search search) {
   double started = MonotonicSeconds();
-  RequestParams params = ReadParams(request, {"query_image"});
+  RequestParams params = ReadParams(request, {field});
   search::SearchOptions options = ParseSearchOptions(params.values, params.source);
   DatabasePool::Lease lease = context.databases.Acquire();
   UploadGuard guard(context.uploads);
-  QueryFile file =
-      TakeQueryFile(context, request, params.values, "query_image", lease.catalog(), guard);
-  search::SearchOutcome outcome =
-      Run([&] { return context.search->SearchImage({file.path}, options, lease.catalog()); });
-  Respond(context, response, file.description, "image", outcome, started);
+  QueryFile file = TakeQueryFile(context, request, params.values, field, lease.catalog(), guard);
+  search::SearchOutcome outcome = Run([&] { return search(file.path, options, lease.catalog()); });
+  Respond(context, response, file.description, kind, outcome, started);
+}
+
+void HandleImageSearch(ServerContext& context, const httplib::Request& request,
+                       httplib::Response& response) {
+  HandleFileSearch(context, request, response, "query_image", "image",
+                   [&](const auto& path, const auto& options, auto& catalog) {
+                     return context.search->SearchImage({path}, options, catalog);
+                   });
 }
 
 void HandleAudioSearch(ServerContext& context, const httplib::Request& request,
                        httplib::Response& response) {
-  double started = MonotonicSeconds();
-  RequestParams params = ReadParams(request, {"query_audio"});
-  search::SearchOptions options = ParseSearchOptions(params.values, params.source);
-  DatabasePool::Lease lease = context.databases.Acquire();
-  UploadGuard guard(context.uploads);
-  QueryFile file =
-      TakeQueryFile(context, request, params.values, "query_audio", lease.catalog(), guard);
-  search::SearchOutcome outcome =
-      Run([&] { return context.search->SearchAudio({file.path}, options, lease.catalog()); });
-  Respond(context, response, file.description, "audio", outcome, started);
+  HandleFileSearch(context, request, response, "query_audio", "audio",
+                   [&](const auto& path, const auto& options, auto& catalog) {
+                     return context.search->SearchAudio({path}, options, catalog);
+                   });
 }
 
 void HandleVideoSearch(ServerContext& context, const httplib::Request& request,

@@ -147,7 +147,7 @@ class Transaction {
   // failure, and the destructor then rolls back.
   void Commit();
 
-  // True when this is a savepoint inside an enclosing transaction.
+  // Returns whether this is a savepoint inside an enclosing transaction.
   bool nested() const { return nested_; }
 
  private:
